@@ -3,7 +3,7 @@
  * processes that tests start, mirroring the programmatic API of
  * `SandboxGateway`. Every route needs the global API key in `apikey`.
  *
- * | Route | Body | Answer |
+ * | Route | Body | Response |
  * |---|---|---|
  * | `GET /_sandbox/stats` | | `SandboxStats` |
  * | `GET /_sandbox/received?instance=` | | `{count, received: SandboxReceivedMessage[]}` |
@@ -20,7 +20,7 @@
  * | `POST /_sandbox/inbound` | `{instance, from, text}` | 201 `EvolutionMessageRecord` |
  * | `POST /_sandbox/reset` | | `{reset: true}` |
  *
- * Errors answer `{error: "<what failed and what to do>"}` with 400, 401 or 404.
+ * Errors return `{error: "<what failed and what to do>"}` with 400, 401 or 404.
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -130,7 +130,7 @@ function filterByInstance<T extends { instance?: string }>(
 	return instance === null ? list : list.filter((entry) => entry.instance === instance);
 }
 
-/** Reads `{latencyMs}` or `{minMs, maxMs}`; an empty body removes the latency. */
+/** Reads `{latencyMs}` or `{minMs, maxMs}`. An empty body gives undefined, which removes the latency. */
 function parseLatency(body: Json): SandboxLatency | undefined {
 	if (body.latencyMs !== undefined) {
 		return body.latencyMs as number;

@@ -22,7 +22,7 @@ export const SANDBOX_LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] a
 /** A CLI log level. */
 export type SandboxLogLevel = (typeof SANDBOX_LOG_LEVELS)[number];
 
-/** What the command line asks for. */
+/** Settings read from the command line: help, or the gateway options and log level. */
 export type SandboxCliConfig =
 	| { help: true }
 	| { help: false; options: SandboxGatewayOptions; logLevel: SandboxLogLevel };
@@ -41,7 +41,7 @@ const SETTINGS = {
 	],
 	'latency-ms': [
 		'SANDBOX_LATENCY_MS',
-		'Added answer time in ms: a number such as 50, or a range such as 20-200.',
+		'Latency added before each response in ms: a number such as 50, or a range such as 20-200.',
 	],
 	'not-on-whatsapp': [
 		'SANDBOX_NOT_ON_WHATSAPP',
@@ -61,10 +61,7 @@ const SETTINGS = {
 	],
 	'read-after-ms': ['SANDBOX_READ_AFTER_MS', 'Delay of READ webhooks in ms. Default 1500.'],
 	'read-ratio': ['SANDBOX_READ_RATIO', 'Share of messages read, 0 to 1. Default 0.6.'],
-	'reply-ratio': [
-		'SANDBOX_REPLY_RATIO',
-		'Share of messages answered with a reply, 0 to 1. Default 0.',
-	],
+	'reply-ratio': ['SANDBOX_REPLY_RATIO', 'Share of messages that get a reply, 0 to 1. Default 0.'],
 	'duplicate-ratio': [
 		'SANDBOX_DUPLICATE_RATIO',
 		'Share of webhooks sent twice, 0 to 1. Default 0.',

@@ -1,6 +1,6 @@
 /**
- * Fault injection: rules that make the sandbox answer a request with a given
- * status, reset the socket, never answer, or answer late.
+ * Fault injection: rules that make the sandbox respond to a request with a
+ * given status, reset the socket, never respond, or respond late.
  */
 
 import { STATUS_CODES } from 'node:http';
@@ -9,9 +9,9 @@ import { errorEnvelope } from './http';
 import { toDigits } from './sendRoutes';
 
 /**
- * What a matching rule does: `respond` sends `status`, `body` and `headers`;
- * `reset` destroys the socket; `hang` never answers, until the client gives
- * up; `delay` waits `latencyMs` and then handles the request as usual.
+ * Action of a matching rule. `respond` sends `status`, `body` and `headers`,
+ * `reset` destroys the socket, `hang` never responds (the client has to give
+ * up), and `delay` waits `latencyMs` and then handles the request as usual.
  */
 export type SandboxFaultAction = 'respond' | 'reset' | 'hang' | 'delay';
 
@@ -24,7 +24,7 @@ export interface SandboxFaultRule {
 	number?: string;
 	/** Matches one route, such as `sendText`, `sendMedia` or `connectionState`. */
 	route?: string;
-	/** Number of requests the rule applies to; unlimited when unset. */
+	/** Number of requests the rule applies to, unlimited when unset. */
 	count?: number;
 	/** HTTP status of a `respond` rule. @defaultValue `500` */
 	status?: number;
@@ -44,7 +44,7 @@ export interface SandboxFaultRule {
 /** A rule as stored, with its id and use so far. */
 export interface SandboxFault extends SandboxFaultRule {
 	id: string;
-	/** Requests the rule still applies to; null when unlimited. */
+	/** Requests the rule still applies to, or null when unlimited. */
 	remaining: number | null;
 	/** Requests the rule has applied to so far. */
 	matched: number;
@@ -125,7 +125,7 @@ export class FaultRules {
 		return { ...fault };
 	}
 
-	/** Removes a rule; returns whether it existed. */
+	/** Removes a rule and returns whether it existed. */
 	remove(id: string): boolean {
 		const index = this.#rules.findIndex((rule) => rule.id === id);
 		if (index < 0) {

@@ -1,5 +1,5 @@
 /**
- * Small node:http helpers of the sandbox: body reading, JSON answers and
+ * Small node:http helpers of the sandbox: body reading, JSON responses and
  * Evolution's error envelope.
  */
 
@@ -7,7 +7,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 
 import type { EvolutionErrorEnvelope } from '../shared/gateways/evolution/types';
 
-/** Largest request body the sandbox reads, in bytes; larger ones get 413. */
+/** Maximum request body the sandbox reads, in bytes. Larger bodies get a 413. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** A request body over `MAX_BODY_BYTES`. */
@@ -44,7 +44,12 @@ export function sendBody(
 		return;
 	}
 	const isText = typeof body === 'string';
-	const payload = body === undefined ? '' : isText ? body : JSON.stringify(body);
+	let payload = '';
+	if (isText) {
+		payload = body;
+	} else if (body !== undefined) {
+		payload = JSON.stringify(body);
+	}
 	response.writeHead(statusCode, {
 		'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
 		'content-length': Buffer.byteLength(payload),

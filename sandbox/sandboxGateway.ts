@@ -52,7 +52,10 @@ import {
 	type WebhookTarget,
 } from './webhooks';
 
-/** Error text Evolution API returns while an instance is still connecting. */
+/**
+ * Error text of the 500 that sends get while an instance is connecting. It
+ * stands in for the unhandled TypeError of the real gateway in that state.
+ */
 const CONNECTING_ERROR = "Cannot read properties of undefined (reading 'id')";
 
 /** Error text Baileys raises when the instance's WhatsApp socket is closed. */
@@ -221,7 +224,7 @@ export class SandboxGateway {
 		return this.#faults.add(rule);
 	}
 
-	/** Removes a fault rule; returns whether it existed. */
+	/** Removes a fault rule and returns whether it existed. */
 	removeFault(id: string): boolean {
 		return this.#faults.remove(id);
 	}
@@ -231,7 +234,7 @@ export class SandboxGateway {
 		return this.#faults.clear();
 	}
 
-	/** Sets the added answer time, or removes it when undefined. @throws ConfigError */
+	/** Sets the latency added before each response, or removes it when undefined. @throws ConfigError */
 	setLatency(latency: SandboxLatency | undefined): void {
 		this.#latency = checkLatency(latency);
 	}
@@ -284,7 +287,7 @@ export class SandboxGateway {
 		}));
 	}
 
-	/** Replaces the numbers that are not on WhatsApp; they are compared by digits. */
+	/** Replaces the numbers that are not on WhatsApp. They are compared by digits. */
 	setNotOnWhatsApp(numbers: readonly string[]): void {
 		this.#notOnWhatsApp = new Set(numbers.map(toDigits));
 	}
@@ -322,7 +325,7 @@ export class SandboxGateway {
 	/**
 	 * Returns the sandbox to its configured state: records, counts, fault rules,
 	 * latency, instances, not-on-WhatsApp numbers and `/webhook/set` targets.
-	 * Scheduled webhooks are cancelled; requests in progress go on.
+	 * Scheduled webhooks are cancelled, but requests in progress go on.
 	 */
 	reset(): void {
 		this.#faults.clear();
@@ -445,7 +448,7 @@ export class SandboxGateway {
 		await this.#route({ request, response, record, match, instance, body });
 	}
 
-	/** Applies the first matching fault rule; returns whether handling goes on. */
+	/** Applies the first matching fault rule and returns whether handling goes on. */
 	async #applyFault(
 		request: IncomingMessage,
 		response: ServerResponse,
@@ -469,7 +472,7 @@ export class SandboxGateway {
 				request.socket.destroy();
 				return false;
 			case 'hang':
-				// No answer: the connection stays open until the client gives up or stop() closes it.
+				// No response: the connection stays open until the client gives up or stop() closes it.
 				record.fault = 'hang';
 				return false;
 			case 'respond': {
@@ -530,7 +533,7 @@ export class SandboxGateway {
 			messageType: content.messageType,
 			messageTimestamp: Math.floor(Date.now() / 1000),
 			instanceId: instance.instanceId,
-			// Baileys guesses the device from the id; 16-character ids map to `unknown`.
+			// Stand-in value. The real gateway guesses the device from the id's format.
 			source: 'unknown',
 		};
 		this.#recordReceived({
@@ -554,7 +557,7 @@ export class SandboxGateway {
 	}
 
 	/**
-	 * Answers as the real gateway does when the WhatsApp socket is not open:
+	 * Responds as the real gateway does when the WhatsApp socket is not open:
 	 * 500 while connecting, 400 `Connection Closed` when closed. Returns
 	 * whether the instance is open.
 	 */
@@ -624,7 +627,7 @@ export class SandboxGateway {
 		sendBody(response, 201, describeWebhook(instance));
 	}
 
-	/** Waits `delayMs`; when `stop()` ends the wait, closes the connection and returns false. */
+	/** Waits `delayMs`. When `stop()` ends the wait first, closes the connection and returns false. */
 	async #wait(delayMs: number, response: ServerResponse): Promise<boolean> {
 		if (delayMs <= 0) {
 			return true;
@@ -660,7 +663,7 @@ export class SandboxGateway {
 	}
 }
 
-/** Finds the Evolution route of a method and path; undefined for any other path. */
+/** Finds the Evolution route of a method and path, or undefined for any other path. */
 function matchRoute(method: string, path: string): RouteMatch | undefined {
 	const segments = path.split('/').slice(1);
 	if (segments.length !== 3 || segments[2] === '') {
@@ -688,7 +691,7 @@ function matchRoute(method: string, path: string): RouteMatch | undefined {
 	return kind === undefined ? undefined : { kind, instance };
 }
 
-/** Parses a JSON body; an empty body is `{}` and invalid JSON returns the SyntaxError. */
+/** Parses a JSON body. An empty body gives `{}`, and invalid JSON returns the SyntaxError. */
 function parseJson(text: string): unknown {
 	if (text.trim() === '') {
 		return {};
@@ -738,7 +741,7 @@ function validateWebhookSettings(webhook: Record<string, unknown> | undefined): 
 	return issues;
 }
 
-/** The webhook record `/webhook/set` and `/webhook/find` return; null when none was set. */
+/** Returns the webhook record of `/webhook/set` and `/webhook/find`, or null when none was set. */
 function describeWebhook(instance: SandboxInstance): Record<string, unknown> | null {
 	const webhook = instance.webhook;
 	if (!webhook) {

@@ -37,12 +37,12 @@ const DEFAULT_MIME_TYPES: Record<string, string> = {
 	audio: 'audio/mpeg',
 };
 
-/** Whether `name` is one of the send routes. */
+/** Returns whether `name` is one of the send routes. */
 export function isSendRoute(name: string): name is SendRouteName {
 	return (SEND_ROUTE_NAMES as readonly string[]).includes(name);
 }
 
-/** Whether the recipient plays this route's messages rather than reads them. */
+/** Returns whether the recipient plays this route's messages rather than reads them. */
 export function isPlayedRoute(route: SendRouteName): boolean {
 	return route === 'sendWhatsAppAudio' || route === 'sendPtv';
 }
@@ -201,7 +201,7 @@ export function storedContent(route: SendRouteName, body: Body): StoredContent {
 	}
 }
 
-/** Keeps a media source that is a URL; base64 sources are not echoed back. */
+/** Returns `{url}` for a media source that is a URL. Base64 sources are not echoed back. */
 function mediaUrl(source: unknown): Body {
 	return typeof source === 'string' && /^https?:\/\//i.test(source) ? { url: source } : {};
 }
@@ -249,7 +249,7 @@ export function toDigits(number: string): string {
 	return number.split('@')[0].replace(/\D/g, '');
 }
 
-/** Whether the number is a group or broadcast JID, which the send-time check skips. */
+/** Returns whether the number is a group or broadcast JID, which the send-time check skips. */
 export function isGroupOrBroadcast(number: string): boolean {
 	return /@(g\.us|broadcast)$/i.test(number);
 }

@@ -29,12 +29,12 @@ export interface SandboxInstanceOptions {
 	profileName?: string;
 }
 
-/** Added answer time in milliseconds: a fixed value or a uniform range. */
+/** Latency added before each response, in milliseconds: a fixed value or a uniform range. */
 export type SandboxLatency = number | { minMs: number; maxMs: number };
 
 /**
  * Webhooks the sandbox posts after accepted sends. Timings count from the
- * moment the send was accepted. Which messages are read, answered or posted
+ * moment the send was accepted. Which messages are read, replied to or posted
  * twice depends on a hash of the message id, so a run is reproducible.
  */
 export interface SandboxWebhookOptions {
@@ -46,7 +46,7 @@ export interface SandboxWebhookOptions {
 	events?: string[];
 	/** Whether the event is appended to the URL, such as `/messages-update`. @defaultValue `false` */
 	byEvents?: boolean;
-	/** Delay of the `SERVER_ACK` update in milliseconds; none is sent when unset. */
+	/** Delay of the `SERVER_ACK` update in milliseconds. None is sent when unset. */
 	sentAfterMs?: number;
 	/** Delay of the `DELIVERY_ACK` update in milliseconds. @defaultValue `300` */
 	deliveredAfterMs?: number;
@@ -74,19 +74,19 @@ export interface SandboxWebhookOptions {
 export interface SandboxGatewayOptions {
 	/** Address to bind. @defaultValue `'127.0.0.1'` */
 	host?: string;
-	/** Port to bind; 0 picks a free one. @defaultValue `0` */
+	/** Port to bind, where 0 picks a free one. @defaultValue `0` */
 	port?: number;
 	/** The global API key. @defaultValue `SANDBOX_API_KEY` */
 	apiKey?: string;
 	/** Instances, by name or with settings. @defaultValue `['sandbox']` */
 	instances?: Array<string | SandboxInstanceOptions>;
-	/** Added time before every answer except the `/_sandbox/` routes. @defaultValue `0` */
+	/** Latency added before every response except those of `/_sandbox/` routes. @defaultValue `0` */
 	latency?: SandboxLatency;
 	/** Numbers that the send-time check reports as not on WhatsApp, compared by digits. */
 	notOnWhatsApp?: string[];
-	/** Webhooks after accepted sends; none are sent when unset. */
+	/** Webhooks after accepted sends. None are sent when unset. */
 	webhook?: SandboxWebhookOptions;
-	/** Largest number of kept `requests`, `received` and webhook records each; older ones are dropped. @defaultValue `10000` */
+	/** Maximum number of kept `requests`, `received` and webhook records each. Older ones are dropped. @defaultValue `10000` */
 	maxRecords?: number;
 	/** Receives starts, stops and webhook failures. */
 	logger?: Logger;
@@ -99,11 +99,11 @@ export interface SandboxRequestRecord {
 	path: string;
 	/** Instance named in the path, when the route has one. */
 	instance?: string;
-	/** Whether the `apikey` header matched; absent when the guard did not run. */
+	/** Whether the `apikey` header matched, absent when the guard did not run. */
 	authorized?: boolean;
-	/** Status sent; absent while unanswered, or when the socket was reset or left hanging. */
+	/** Status sent. Absent while no response was sent, or when the socket was reset or left hanging. */
 	statusCode?: number;
-	/** `reset` or `hang` when a fault rule answered instead of the route. */
+	/** `reset` or `hang` when a fault rule handled the request instead of the route. */
 	fault?: 'reset' | 'hang';
 	/** Client port, which stays the same while a keep-alive connection is reused. */
 	remotePort?: number;
@@ -122,7 +122,7 @@ export interface SandboxReceivedMessage {
 	number: string;
 	/** JSON body as sent. */
 	body: Record<string, unknown>;
-	/** `key.id` returned in the 201 answer. */
+	/** `key.id` returned in the 201 response. */
 	messageId: string;
 	remoteJid: string;
 	/** Unix time in milliseconds. */
@@ -141,11 +141,11 @@ export interface SandboxWebhookDelivery {
 	/** Whether this POST is the deliberate second copy of another. */
 	duplicate: boolean;
 	attempts: number;
-	/** Status of the last answer; absent after network errors. */
+	/** Status of the last response, absent after network errors. */
 	statusCode?: number;
-	/** Whether the receiver answered 2xx. */
+	/** Whether the receiver returned a 2xx status. */
 	ok: boolean;
-	/** Error of the last attempt, when there was no answer. */
+	/** Error of the last attempt, when no response arrived. */
 	error?: string;
 	/** Unix time in milliseconds of the first attempt. */
 	time: number;

@@ -21,10 +21,10 @@ import type { SandboxWebhookDelivery, SandboxWebhookOptions } from './types';
 /** Events sent when neither the options nor `/webhook/set` list any. */
 export const DEFAULT_WEBHOOK_EVENTS = ['MESSAGES_UPDATE', 'MESSAGES_UPSERT'];
 
-/** Answers after which a webhook POST is not retried, as in Evolution API. */
+/** Response statuses after which a webhook POST is not retried, as in Evolution API. */
 const NO_RETRY_STATUSES = new Set([400, 401, 403, 404, 422]);
 
-/** Where and what one instance's webhooks post. */
+/** Destination, headers and events of one instance's webhooks. */
 export interface WebhookTarget {
 	enabled: boolean;
 	url: string;
@@ -57,7 +57,7 @@ export interface WebhookInstance {
 	token?: string;
 }
 
-/** What `scheduleAfterSend` needs to know about the accepted message. */
+/** Details of an accepted message for `scheduleAfterSend`. */
 export interface AcceptedSend {
 	record: EvolutionMessageRecord;
 	/** Database id of the stored message, sent as `messageId` in updates. */
@@ -159,7 +159,7 @@ export function checkWebhookUrl(url: string, option: string): void {
 
 /**
  * Returns a number from 0 to 1 fixed by `id` and `salt`. A message is read,
- * answered or duplicated when its share is below the ratio, so the same id
+ * replied to or duplicated when its share is below the ratio, so the same id
  * always gets the same treatment.
  */
 export function shareOf(id: string, salt: string): number {
@@ -173,7 +173,7 @@ export function inboundRecord(
 	text: string,
 ): EvolutionMessageRecord {
 	return {
-		// Ids of 32 characters are what phones running Android use.
+		// Stand-in id of 32 hex digits, reported with source `android`.
 		key: {
 			remoteJid: toJid(fromNumber),
 			fromMe: false,
@@ -197,7 +197,7 @@ export interface WebhookDispatcherOptions {
 	maxRecords: number;
 	/** Looks up the target of an instance when a webhook fires. */
 	targetFor: (instanceName: string) => WebhookTarget | undefined;
-	/** Looks up the instance when a webhook fires; undefined once it is gone. */
+	/** Looks up the instance when a webhook fires, undefined once it is gone. */
 	instanceFor: (instanceName: string) => WebhookInstance | undefined;
 	/** Public URL of the sandbox, the `server_url` of envelopes. */
 	serverUrl: () => string;
@@ -221,7 +221,7 @@ export class WebhookDispatcher {
 		return this.#deliveries;
 	}
 
-	/** POSTs answered 2xx, failed POSTs, and timers plus POSTs still to finish. */
+	/** Counts of POSTs that got a 2xx, of failed POSTs, and of timers and POSTs still to finish. */
 	get counts(): { delivered: number; failed: number; pending: number } {
 		const pending = this.#options.timers.size + this.#inFlight.size;
 		return { delivered: this.#delivered, failed: this.#failed, pending };
@@ -282,7 +282,7 @@ export class WebhookDispatcher {
 		return await this.#track(this.#post(instanceName, 'messages.upsert', record, record.key.id));
 	}
 
-	/** Cancels every scheduled webhook and retry wait; POSTs in flight go on. */
+	/** Cancels every scheduled webhook and retry wait, but POSTs in flight go on. */
 	cancelScheduled(): void {
 		this.#options.timers.cancelAll();
 	}

@@ -1,4 +1,14 @@
 import { DEFAULT_SANDBOX_PORT, parseSandboxCli } from '../../sandbox/cliConfig';
+import type { SandboxGatewayOptions } from '../../sandbox/types';
+
+/** Returns the gateway options of a parse that is not a help request. */
+function gatewayOptions(argv: string[], env: NodeJS.ProcessEnv = {}): SandboxGatewayOptions {
+	const config = parseSandboxCli(argv, env);
+	if (config.help) {
+		throw new Error('Expected gateway options, got a help request.');
+	}
+	return config.options;
+}
 import { SANDBOX_API_KEY } from '../../sandbox/types';
 
 describe('parseSandboxCli', () => {
@@ -27,7 +37,7 @@ describe('parseSandboxCli', () => {
 	});
 
 	it('reads environment variables', () => {
-		const config = parseSandboxCli([], {
+		const options = gatewayOptions([], {
 			SANDBOX_PORT: '9000',
 			SANDBOX_INSTANCES: 'acme, beta',
 			SANDBOX_NOT_ON_WHATSAPP: '34600000009',
@@ -36,32 +46,27 @@ describe('parseSandboxCli', () => {
 			SANDBOX_READ_RATIO: '0.25',
 		});
 
-		expect(config.help).toBe(false);
-		if (config.help) return;
-		expect(config.options.port).toBe(9000);
-		expect(config.options.instances).toEqual(['acme', 'beta']);
-		expect(config.options.notOnWhatsApp).toEqual(['34600000009']);
-		expect(config.options.webhook?.url).toBe('http://127.0.0.1:5678/webhook');
-		expect(config.options.webhook?.headers).toEqual({ 'x-webhook-secret': 's3cret' });
-		expect(config.options.webhook?.readRatio).toBe(0.25);
+		expect(options.port).toBe(9000);
+		expect(options.instances).toEqual(['acme', 'beta']);
+		expect(options.notOnWhatsApp).toEqual(['34600000009']);
+		expect(options.webhook?.url).toBe('http://127.0.0.1:5678/webhook');
+		expect(options.webhook?.headers).toEqual({ 'x-webhook-secret': 's3cret' });
+		expect(options.webhook?.readRatio).toBe(0.25);
 	});
 
 	it('prefers flags over environment', () => {
-		const config = parseSandboxCli(['--port', '0', '--api-key', 'flag-key'], {
+		const options = gatewayOptions(['--port', '0', '--api-key', 'flag-key'], {
 			SANDBOX_PORT: '9000',
 			SANDBOX_API_KEY: 'env-key',
 		});
 
-		expect(config.help === false && config.options.port).toBe(0);
-		expect(config.help === false && config.options.apiKey).toBe('flag-key');
+		expect(options.port).toBe(0);
+		expect(options.apiKey).toBe('flag-key');
 	});
 
 	it('reads latency ranges', () => {
-		const fixed = parseSandboxCli(['--latency-ms', '50'], {});
-		const range = parseSandboxCli(['--latency-ms', '20-200'], {});
-
-		expect(fixed.help === false && fixed.options.latency).toBe(50);
-		expect(range.help === false && range.options.latency).toEqual({ minMs: 20, maxMs: 200 });
+		expect(gatewayOptions(['--latency-ms', '50']).latency).toBe(50);
+		expect(gatewayOptions(['--latency-ms', '20-200']).latency).toEqual({ minMs: 20, maxMs: 200 });
 	});
 
 	it('rejects partly numeric ports', () => {

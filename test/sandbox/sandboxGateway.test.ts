@@ -20,17 +20,26 @@ async function call(
 	body?: unknown,
 	headers: Record<string, string> = { apikey: gateway.apiKey },
 ): Promise<Answer> {
+	let payload: string | undefined;
+	if (typeof body === 'string') {
+		payload = body;
+	} else if (body !== undefined) {
+		payload = JSON.stringify(body);
+	}
 	const response = await fetch(`${gateway.url}${path}`, {
 		method,
-		headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-		body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+		headers: {
+			...headers,
+			...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+		},
+		body: payload,
 	});
 	const text = await response.text();
 	let parsed: unknown = text;
 	try {
 		parsed = JSON.parse(text);
 	} catch {
-		// Plain-text answers stay as text.
+		// Plain-text bodies stay as text.
 	}
 	return { status: response.status, body: parsed, headers: response.headers };
 }
@@ -41,7 +50,7 @@ interface ReceivedHook {
 	body: any;
 }
 
-/** A local HTTP server that records webhook POSTs and answers with `statuses` in turn, then 200. */
+/** A local HTTP server that records webhook POSTs and responds with `statuses` in turn, then 200. */
 class WebhookReceiver {
 	readonly hooks: ReceivedHook[] = [];
 	statuses: number[] = [];

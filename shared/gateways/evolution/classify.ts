@@ -1,24 +1,24 @@
 /**
- * Sorts every Evolution API answer that is not an accepted send into one of
+ * Sorts every Evolution API response that is not an accepted send into one of
  * the `GatewayError` kinds, by what a retry can achieve.
  */
 
 import { GatewayError, type GatewayErrorDetails } from '../../errors';
 import type { EvolutionNumberCheck } from './types';
 
-/** Largest `gatewayResponse` kept on an error, in bytes of UTF-8. */
+/** Maximum size of the `gatewayResponse` kept on an error, in bytes of UTF-8. */
 export const GATEWAY_RESPONSE_MAX_BYTES = 4096;
 
 /** Wait after a 429 without a usable `Retry-After`, in milliseconds. */
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
 
-/** Longest wait taken from `Retry-After`, in milliseconds (one hour). */
+/** Maximum wait taken from `Retry-After`, in milliseconds (one hour). */
 export const MAX_RETRY_AFTER_MS = 3_600_000;
 
-/** Longest gateway message quoted inside an error message, in characters. */
+/** Maximum length of a gateway message quoted inside an error message, in characters. */
 const MAX_QUOTED_MESSAGE_CHARS = 500;
 
-/** What the classifier may say about the request in its messages. */
+/** Request details that the classifier quotes in its error messages. */
 export interface ClassifyContext {
 	/** HTTP method, such as `POST`. */
 	method?: string;
@@ -45,8 +45,10 @@ export interface TransientRejection {
 
 /**
  * 400 messages that Evolution API returns when the send itself failed rather
- * than the request being wrong, so the same request can succeed later. The
- * examples are errors Baileys and Evolution raise; the tests check each one.
+ * than the request being wrong, so the same request can succeed later.
+ * `Media upload failed on all hosts` and `Connection Closed` are errors that
+ * Baileys raises. The other examples are phrasings the patterns also cover.
+ * The tests classify every example.
  */
 export const TRANSIENT_REJECTIONS: readonly TransientRejection[] = [
 	{
@@ -150,7 +152,7 @@ export function limitGatewayResponse(body: unknown): unknown {
 }
 
 /**
- * Returns the human-readable message of a gateway answer: the envelope's
+ * Returns the human-readable message of a gateway response: the envelope's
  * `response.message` (array entries joined with `; `, objects as JSON), or the
  * text of a non-JSON body.
  */
@@ -178,7 +180,7 @@ export function gatewayMessageText(body: unknown): string {
 }
 
 /**
- * Classifies an Evolution API answer that is not an accepted send. A 2xx
+ * Classifies an Evolution API response that is not an accepted send. A 2xx
  * reaching this function had no `key.id`, so it is an invalid response.
  *
  * @param status - HTTP status code.
@@ -211,8 +213,8 @@ export function classifyEvolutionResponse(
 
 	if (status >= 200 && status < 300) {
 		return fail(
-			`Evolution API answered ${request} with HTTP ${status} but without key.id in the body. ` +
-				'Check that EVOLUTION_API_URL points at an Evolution API v2 server; a retry may succeed.',
+			`Evolution API returned HTTP ${status} for ${request} without key.id in the body. ` +
+				'Check that EVOLUTION_API_URL points at an Evolution API v2 server. A retry may succeed.',
 			'transient',
 			'invalid_response',
 		);
@@ -221,7 +223,7 @@ export function classifyEvolutionResponse(
 	if (status >= 500) {
 		return fail(
 			`Evolution API failed on ${request} with HTTP ${status}${quoted}. ` +
-				'A retry may succeed; check the Evolution API logs if it persists.',
+				'A retry may succeed. Check the Evolution API logs if it persists.',
 			'transient',
 			'server_error',
 		);
@@ -274,7 +276,7 @@ export function classifyEvolutionResponse(
 		if (transient?.reason === 'media_failed') {
 			return fail(
 				`Evolution API could not send the media of ${request} (HTTP 400)${quoted}. ` +
-					'Check that the media URL is public and reachable; a retry may succeed.',
+					'Check that the media URL is public and reachable. A retry may succeed.',
 				'transient',
 				'media_failed',
 			);
@@ -282,7 +284,7 @@ export function classifyEvolutionResponse(
 		if (transient?.reason === 'connection_closed') {
 			return fail(
 				`${capitalize(describeInstance(context))} is not connected to WhatsApp (HTTP 400)${quoted}. ` +
-					'Reconnect it in Evolution API; a retry may succeed once it is connected.',
+					'Reconnect it in Evolution API. A retry may succeed once it is connected.',
 				'transient',
 				'connection_closed',
 			);
@@ -304,7 +306,7 @@ type FailFunction = (
 ) => GatewayError;
 
 /**
- * Splits 404 answers: an unknown instance, a missing route (Express's
+ * Splits 404 responses into three cases: an unknown instance, a missing route (Express's
  * `Cannot POST /…`, or a body that is no Evolution envelope, as a proxy or
  * another server would send), or any other 404, which is a rejection.
  */
@@ -345,7 +347,7 @@ function classifyNotFound(
 }
 
 /**
- * Classifies a request that got no HTTP answer: a timeout (`TimeoutError`),
+ * Classifies a request that got no HTTP response: a timeout (`TimeoutError`),
  * an abort by the caller (`AbortError`), or a network error such as
  * `ECONNREFUSED`, `ECONNRESET` or a closed socket (`fetch failed`). All of
  * them are transient.
@@ -357,15 +359,15 @@ export function classifyNetworkError(error: unknown, context: ClassifyContext = 
 	if (name === 'TimeoutError') {
 		const limit = context.timeoutMs === undefined ? '' : ` within ${context.timeoutMs} ms`;
 		return new GatewayError(
-			`Evolution API did not answer ${request}${limit}. ` +
-				'A retry may succeed; raise the timeout if the gateway is slow.',
+			`Evolution API did not respond to ${request}${limit}. ` +
+				'A retry may succeed. Raise the timeout if the gateway is slow.',
 			{ kind: 'transient', reason: 'timeout' },
 		);
 	}
 
 	if (name === 'AbortError') {
 		return new GatewayError(
-			`${capitalize(request)} was aborted before Evolution API answered. ` +
+			`${capitalize(request)} was aborted before Evolution API responded. ` +
 				'The message may or may not have been sent.',
 			{ kind: 'transient', reason: 'aborted' },
 		);
@@ -374,7 +376,7 @@ export function classifyNetworkError(error: unknown, context: ClassifyContext = 
 	const where = context.baseUrl ? ` at ${context.baseUrl}` : '';
 	return new GatewayError(
 		`${capitalize(request)} to Evolution API${where} failed (${describeNetworkCause(error)}). ` +
-			'Check that the server is running and that EVOLUTION_API_URL is right; a retry may succeed.',
+			'Check that the server is running and that EVOLUTION_API_URL is right. A retry may succeed.',
 		{ kind: 'transient', reason: 'network' },
 	);
 }
@@ -416,7 +418,7 @@ function findMissingNumber(body: unknown): EvolutionNumberCheck | undefined {
 }
 
 /**
- * Whether the value looks like an Error. Errors from another realm, such as
+ * Returns whether the value looks like an Error. Errors from another realm, such as
  * the ones fetch throws inside Jest's sandbox, fail `instanceof Error`.
  */
 function isErrorLike(

@@ -26,21 +26,21 @@ import type {
 	EvolutionSendBody,
 } from './types';
 
-/** Default request timeout in milliseconds, covering the answer's body too. */
+/** Default request timeout in milliseconds, covering the response body too. */
 export const DEFAULT_EVOLUTION_TIMEOUT_MS = 20_000;
 
 /** Options of `EvolutionClient`. */
 export interface EvolutionClientOptions {
 	/**
 	 * Base URL of the Evolution API server, such as `http://127.0.0.1:8080`.
-	 * Must be an absolute http or https URL without user name or password; a
+	 * Must be an absolute http or https URL without user name or password. A
 	 * trailing slash is ignored.
 	 */
 	baseUrl: string;
 	/** The global API key or the instance's token, sent in the `apikey` header. */
 	apiKey: string;
 	/**
-	 * Time allowed for one request, from sending to the end of the answer, in milliseconds.
+	 * Time allowed for one request, from sending to the end of the response body, in milliseconds.
 	 * @defaultValue `20000`
 	 */
 	timeoutMs?: number;
@@ -54,7 +54,7 @@ interface SendRequest {
 	body: EvolutionSendBody;
 }
 
-/** An HTTP answer with its body parsed from the redacted text. */
+/** An HTTP response with its body parsed from the redacted text. */
 interface GatewayAnswer {
 	status: number;
 	headers: Headers;
@@ -64,7 +64,7 @@ interface GatewayAnswer {
 /**
  * Sends messages through Evolution API v2. Node's global fetch keeps
  * connections alive between requests. The API key is sent only in the
- * `apikey` header, and is replaced by `[redacted]` wherever a gateway answer
+ * `apikey` header, and is replaced by `[redacted]` wherever a gateway response
  * repeats it.
  *
  * @throws ConfigError from the constructor, for an invalid option.
@@ -88,7 +88,7 @@ export class EvolutionClient implements GatewayClient {
 	 * Sends one message. Resolves with `key.id` of the stored message once the
 	 * gateway accepted it.
 	 *
-	 * @throws GatewayError for every other answer, classified by `classifyEvolutionResponse`
+	 * @throws GatewayError for every other response, classified by `classifyEvolutionResponse`
 	 * or `classifyNetworkError`.
 	 * @throws ValidationError when `options.textPart` does not index `message.textParts`.
 	 */
@@ -111,7 +111,7 @@ export class EvolutionClient implements GatewayClient {
 
 		return {
 			messageId,
-			// Evolution reports PENDING at send time; a body without status is read the same way.
+			// Evolution reports PENDING at send time, so a body without status counts as PENDING.
 			status: typeof record?.status === 'string' ? record.status : 'PENDING',
 			...(typeof record?.key?.remoteJid === 'string' ? { remoteJid: record.key.remoteJid } : {}),
 			statusCode: answer.status,
@@ -137,7 +137,7 @@ export class EvolutionClient implements GatewayClient {
 			?.state;
 		if (typeof state !== 'string') {
 			throw new GatewayError(
-				`Evolution API answered GET ${path} with HTTP ${answer.status} but without instance.state. ` +
+				`Evolution API returned HTTP ${answer.status} for GET ${path} without instance.state. ` +
 					'Check that EVOLUTION_API_URL points at an Evolution API v2 server.',
 				{
 					kind: 'transient',
@@ -156,7 +156,7 @@ export class EvolutionClient implements GatewayClient {
 
 	/**
 	 * Runs one request under the timeout and the caller's signal, and reads the
-	 * whole answer. Network errors, timeouts and aborts become `GatewayError`s.
+	 * whole response. Network errors, timeouts and aborts become `GatewayError`s.
 	 */
 	async #request(
 		context: ClassifyContext,
@@ -192,7 +192,7 @@ export class EvolutionClient implements GatewayClient {
 				signal: controller.signal,
 			});
 			const text = this.#redact(await response.text());
-			this.#logger.debug('Gateway answered', {
+			this.#logger.debug('Gateway responded', {
 				instance: context.instanceName,
 				path: context.path,
 				statusCode: response.status,

@@ -182,7 +182,7 @@ describe('classifyEvolutionResponse', () => {
 
 		expect(error.message).toBe(
 			'Evolution API failed on the request with HTTP 500. ' +
-				'A retry may succeed; check the Evolution API logs if it persists.',
+				'A retry may succeed. Check the Evolution API logs if it persists.',
 		);
 	});
 });

@@ -351,7 +351,7 @@ describe('EvolutionClient.send classification', () => {
 		expect(error.message).toContain('requires property "longitude"');
 	});
 
-	it.each([403, 413, 422, 418])('rejects %i answers', async (status) => {
+	it.each([403, 413, 422, 418])('rejects HTTP %i', async (status) => {
 		fault({ status, message: 'Refused by policy' });
 
 		const error = await gatewayError(client.send(textMessage()));
