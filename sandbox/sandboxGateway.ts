@@ -183,6 +183,11 @@ export class SandboxGateway {
 
 	/** Starts listening and resolves with the base URL. */
 	async start(): Promise<string> {
+		if (this.#stopped) {
+			throw new Error(
+				'The sandbox gateway was stopped. Create a new SandboxGateway to start again.',
+			);
+		}
 		if (this.#url !== undefined) {
 			return this.#url;
 		}

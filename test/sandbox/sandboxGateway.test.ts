@@ -1225,6 +1225,13 @@ describe('SandboxGateway lifecycle', () => {
 		await expect(waiting).rejects.toThrow('fetch failed');
 	});
 
+	it('rejects start after stop', async () => {
+		const gateway = await startGateway();
+		await gateway.stop();
+
+		await expect(gateway.start()).rejects.toThrow(/was stopped/);
+	});
+
 	it('throws for url before start', () => {
 		const gateway = new SandboxGateway();
 

@@ -289,6 +289,17 @@ function buildSendRequest(message: NormalizedMessage, textPart: number | undefin
 			}));
 			return { route: 'sendContact', body: { number, contact } };
 		}
+
+		default: {
+			// Reachable only with job data from outside the type system, such as an older version.
+			const type = String((message as { messageType: unknown }).messageType);
+			throw new ValidationError([
+				{
+					path: 'messageType',
+					message: `Unsupported message type "${type}". Use text, image, video, audio, document, location or contact.`,
+				},
+			]);
+		}
 	}
 }
 

@@ -135,6 +135,12 @@ describe('EvolutionClient.send', () => {
 		expect(gateway.requests).toHaveLength(0);
 	});
 
+	it('rejects unknown message types', async () => {
+		await expect(client.send(textMessage({ messageType: 'poll' as never }))).rejects.toThrow(
+			/Unsupported message type "poll"/,
+		);
+	});
+
 	it('keeps JID recipients as given', async () => {
 		await client.send(textMessage({ recipientPhone: '120363000000000001@g.us' }));
 
