@@ -18,11 +18,13 @@ import { describeError, silentLogger, type Logger } from '../shared/logger';
 import { handleAdminRequest } from './adminRoutes';
 import { faultResponse, FaultRules, type SandboxFault, type SandboxFaultRule } from './faults';
 import { BodyTooLargeError, errorEnvelope, readBody, sendBody } from './http';
+import { checkLatency, sampleLatency } from './latency';
+import { pushBounded, shortenStrings } from './records';
+import { matchRoute, parseJson, type RouteMatch } from './routing';
 import {
 	createMessageId,
 	isGroupOrBroadcast,
 	isPlayedRoute,
-	isSendRoute,
 	storedContent,
 	toDigits,
 	toJid,
@@ -41,8 +43,8 @@ import {
 	type SandboxStats,
 	type SandboxWebhookDelivery,
 } from './types';
+import { describeWebhook, validateWebhookSettings } from './webhookSettings';
 import {
-	checkWebhookUrl,
 	DEFAULT_WEBHOOK_EVENTS,
 	inboundRecord,
 	resolveWebhookBehavior,
@@ -61,9 +63,6 @@ const CONNECTING_ERROR = "Cannot read properties of undefined (reading 'id')";
 /** Error text Baileys raises when the instance's WhatsApp socket is closed. */
 const CLOSED_ERROR = 'Connection Closed';
 
-/** Strings in stored bodies longer than this many characters are shortened, to bound memory. */
-const MAX_STORED_STRING_CHARS = 65_536;
-
 /** A sandbox instance with its settings and state. */
 interface SandboxInstance extends WebhookInstance {
 	state: EvolutionConnectionState;
@@ -71,14 +70,6 @@ interface SandboxInstance extends WebhookInstance {
 	/** Target set through `/webhook/set`, which replaces the default. */
 	webhook?: WebhookTarget;
 }
-
-/** A route the request path names. */
-type RouteMatch =
-	| { kind: 'send'; route: SendRouteName; instance: string }
-	| {
-			kind: 'whatsappNumbers' | 'connectionState' | 'webhookSet' | 'webhookFind';
-			instance: string;
-	  };
 
 /** One request in progress. */
 interface Exchange {
@@ -502,7 +493,11 @@ export class SandboxGateway {
 			case 'webhookSet':
 				return this.#setWebhook(exchange);
 			case 'webhookFind':
-				return sendBody(exchange.response, 200, describeWebhook(exchange.instance));
+				return sendBody(
+					exchange.response,
+					200,
+					describeWebhook(exchange.instance.webhook, exchange.instance.instanceId),
+				);
 		}
 	}
 
@@ -629,7 +624,7 @@ export class SandboxGateway {
 			events: events.length > 0 ? events : DEFAULT_WEBHOOK_EVENTS,
 			byEvents: (settings.byEvents as boolean | undefined) ?? false,
 		};
-		sendBody(response, 201, describeWebhook(instance));
+		sendBody(response, 201, describeWebhook(instance.webhook, instance.instanceId));
 	}
 
 	/** Waits `delayMs`. When `stop()` ends the wait first, closes the connection and returns false. */
@@ -666,153 +661,4 @@ export class SandboxGateway {
 		}
 		return counts;
 	}
-}
-
-/** Finds the Evolution route of a method and path, or undefined for any other path. */
-function matchRoute(method: string, path: string): RouteMatch | undefined {
-	const segments = path.split('/').slice(1);
-	if (segments.length !== 3 || segments[2] === '') {
-		return undefined;
-	}
-	let instance: string;
-	try {
-		instance = decodeURIComponent(segments[2]);
-	} catch {
-		return undefined;
-	}
-	const [group, name] = segments;
-
-	if (method === 'POST' && group === 'message' && isSendRoute(name)) {
-		return { kind: 'send', route: name, instance };
-	}
-	const route = `${method} /${group}/${name}`;
-	const kinds: Record<string, Exclude<RouteMatch['kind'], 'send'>> = {
-		'POST /chat/whatsappNumbers': 'whatsappNumbers',
-		'GET /instance/connectionState': 'connectionState',
-		'POST /webhook/set': 'webhookSet',
-		'GET /webhook/find': 'webhookFind',
-	};
-	const kind = kinds[route];
-	return kind === undefined ? undefined : { kind, instance };
-}
-
-/** Parses a JSON body. An empty body gives `{}`, and invalid JSON returns the SyntaxError. */
-function parseJson(text: string): unknown {
-	if (text.trim() === '') {
-		return {};
-	}
-	try {
-		return JSON.parse(text) as unknown;
-	} catch (error) {
-		return error as SyntaxError;
-	}
-}
-
-function validateWebhookSettings(webhook: Record<string, unknown> | undefined): string[] {
-	if (typeof webhook !== 'object' || webhook === null) {
-		return ['requires property "webhook"'];
-	}
-	const issues: string[] = [];
-	if (typeof webhook.enabled !== 'boolean') {
-		issues.push('webhook requires property "enabled" of type boolean');
-	}
-	if (webhook.enabled === true) {
-		try {
-			checkWebhookUrl(String(webhook.url ?? ''), 'webhook.url');
-		} catch {
-			issues.push('Invalid "url" property in webhook: use an absolute http or https URL');
-		}
-	}
-	if (
-		webhook.events !== undefined &&
-		!(Array.isArray(webhook.events) && webhook.events.every((event) => typeof event === 'string'))
-	) {
-		issues.push('webhook.events must be an array of strings');
-	}
-	const headers = webhook.headers;
-	if (
-		headers !== undefined &&
-		(typeof headers !== 'object' ||
-			headers === null ||
-			Object.values(headers).some((value) => typeof value !== 'string'))
-	) {
-		issues.push('webhook.headers must be an object of strings');
-	}
-	for (const flag of ['byEvents', 'base64']) {
-		if (webhook[flag] !== undefined && typeof webhook[flag] !== 'boolean') {
-			issues.push(`webhook.${flag} is not of a type(s) boolean`);
-		}
-	}
-	return issues;
-}
-
-/** Returns the webhook record of `/webhook/set` and `/webhook/find`, or null when none was set. */
-function describeWebhook(instance: SandboxInstance): Record<string, unknown> | null {
-	const webhook = instance.webhook;
-	if (!webhook) {
-		return null;
-	}
-	return {
-		url: webhook.url,
-		enabled: webhook.enabled,
-		events: webhook.events,
-		headers: webhook.headers,
-		webhookByEvents: webhook.byEvents,
-		webhookBase64: false,
-		instanceId: instance.instanceId,
-	};
-}
-
-function checkLatency(latency: SandboxLatency | undefined): SandboxLatency | undefined {
-	const valid = (value: unknown): boolean =>
-		typeof value === 'number' && Number.isInteger(value) && value >= 0;
-	if (latency === undefined || valid(latency)) {
-		return latency;
-	}
-	const range = latency as { minMs?: unknown; maxMs?: unknown };
-	if (
-		valid(range.minMs) &&
-		valid(range.maxMs) &&
-		(range.minMs as number) <= (range.maxMs as number)
-	) {
-		return latency;
-	}
-	throw new ConfigError(
-		'latency',
-		`Invalid latency ${JSON.stringify(latency)}. Use whole milliseconds of at least 0, or { minMs, maxMs } with minMs <= maxMs.`,
-	);
-}
-
-function sampleLatency(latency: SandboxLatency | undefined): number {
-	if (latency === undefined) {
-		return 0;
-	}
-	if (typeof latency === 'number') {
-		return latency;
-	}
-	return latency.minMs + Math.floor(Math.random() * (latency.maxMs - latency.minMs + 1));
-}
-
-function pushBounded<T>(list: T[], item: T, max: number): void {
-	list.push(item);
-	if (list.length > max) {
-		list.splice(0, list.length - max);
-	}
-}
-
-/** Copies a body with strings over `MAX_STORED_STRING_CHARS` cut, such as large base64 media. */
-function shortenStrings(body: Record<string, unknown>): Record<string, unknown> {
-	const shorten = (value: unknown): unknown => {
-		if (typeof value === 'string' && value.length > MAX_STORED_STRING_CHARS) {
-			return `${value.slice(0, 64)}…[${value.length} characters]`;
-		}
-		if (Array.isArray(value)) {
-			return value.map(shorten);
-		}
-		if (typeof value === 'object' && value !== null) {
-			return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, shorten(entry)]));
-		}
-		return value;
-	};
-	return shorten(body) as Record<string, unknown>;
 }
