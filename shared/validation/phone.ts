@@ -80,9 +80,7 @@ function readTrimmedString(input: unknown): NormalizeResult {
 	if (typeof input !== 'string') {
 		const hint =
 			typeof input === 'number' ? ` Pass the number as a string, such as "34600000001".` : '';
-		return reject(
-			`Invalid phone number: expected a string, got ${describeValue(input)}.${hint}`,
-		);
+		return reject(`Invalid phone number: expected a string, got ${describeValue(input)}.${hint}`);
 	}
 	const text = input.trim();
 	if (text === '') {

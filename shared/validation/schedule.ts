@@ -7,7 +7,7 @@
 import { DateTime, IANAZone } from 'luxon';
 
 import { ValidationError } from '../errors';
-import { describeValue, quoteValue } from './values';
+import { describeValue, quoteValue, showValue } from './values';
 
 /**
  * How far in the past, in milliseconds, a schedule time may be and still
@@ -93,10 +93,8 @@ export function parseScheduleTime(input: unknown, options: ScheduleOptions = {})
 	const { timeZone } = options;
 	if (timeZone !== undefined) {
 		if (typeof timeZone !== 'string' || !IANAZone.isValidZone(timeZone)) {
-			const describedZone =
-				typeof timeZone === 'string' ? quoteValue(timeZone) : describeValue(timeZone);
 			return reject(
-				`Invalid time zone ${describedZone}. Use an IANA time zone name, such as America/Sao_Paulo or UTC.`,
+				`Invalid time zone ${showValue(timeZone)}. Use an IANA time zone name, such as America/Sao_Paulo or UTC.`,
 			);
 		}
 	}
@@ -167,7 +165,9 @@ function readInstant(input: unknown, timeZone: string | undefined): Instant {
 function parseIsoString(text: string, timeZone: string | undefined): Instant {
 	const subject = `${SUBJECT} ${quoteValue(text)}`;
 	if (text === '') {
-		return reject(`Missing schedule time: the value is empty. Use an ISO 8601 date and time, ${EXAMPLES}.`);
+		return reject(
+			`Missing schedule time: the value is empty. Use an ISO 8601 date and time, ${EXAMPLES}.`,
+		);
 	}
 	if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
 		return reject(

@@ -31,7 +31,8 @@ export const MAX_CAPTION_CHARACTERS = 1024;
  * spaces (U+00A0, U+2007, U+202F) are left out because they ask not to be
  * broken.
  */
-const BREAK_SPACE_CHARACTER = /[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]/;
+const BREAK_SPACE_CHARACTER =
+	/[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]/;
 const LINE_BREAK = /\r\n|[\n\r\u2028]/g;
 
 /** Control characters other than tab, line feed and carriage return. */

@@ -198,10 +198,13 @@ describe('normalizePhoneNumber', () => {
 
 describe('normalizeRecipient properties', () => {
 	const validDigits = fc
-		.tuple(fc.integer({ min: 1, max: 9 }), fc.array(fc.integer({ min: 0, max: 9 }), {
-			minLength: 6,
-			maxLength: 14,
-		}))
+		.tuple(
+			fc.integer({ min: 1, max: 9 }),
+			fc.array(fc.integer({ min: 0, max: 9 }), {
+				minLength: 6,
+				maxLength: 14,
+			}),
+		)
 		.map(([first, rest]) => `${first}${rest.join('')}`);
 	const separator = fc.constantFrom('', ' ', '\t', '-', '.', '/', '(', ')', ' - ');
 	const prefix = fc.constantFrom('', '+', '00', '(+', '+ ', '00 ');
