@@ -56,6 +56,11 @@ function constructorName(value: object): string {
 	return typeof name === 'string' && name !== '' ? name : 'object';
 }
 
+/** Quotes a string for a message, or describes a value of any other type. */
+export function showValue(value: unknown): string {
+	return typeof value === 'string' ? quoteValue(value) : describeValue(value);
+}
+
 /**
  * Checks whether `value` is a plain object: an object literal, a parsed JSON object
  * or an `Object.create(null)` object. Arrays and class instances such as
