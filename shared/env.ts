@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 
 import { ConfigError } from './errors';
+import type { QueueManagerConfig } from './config';
 import type { RedisConnectionConfig } from './redis/connection';
 
 /** The environment to read; `process.env` by default. */
@@ -120,4 +121,62 @@ function readPem(value: string): string {
 		const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
 		throw new ConfigError('REDIS_TLS_CA', `Cannot read REDIS_TLS_CA file "${value}" (${code}). Give a PEM file path or the PEM text.`);
 	}
+}
+
+/**
+ * Reads the queue settings that producers and workers share: `REDIS_*` with
+ * `REDIS_DB`, `QUEUE_PREFIX`, `RATE_LIMIT_MAX`, `RATE_LIMIT_DURATION_MS`,
+ * `RATE_LIMIT_JITTER`, `WORKER_CONCURRENCY`, `RETRY_ATTEMPTS`,
+ * `RETRY_BACKOFF_TYPE`, `RETRY_BACKOFF_DELAY_MS`, `RETRY_MAX_RATE_LIMITED`,
+ * `TEXT_POLICY`, `KEEP_COMPLETED_SECONDS` and `KEEP_FAILED_SECONDS`. Unset
+ * variables keep the documented defaults.
+ */
+export function readQueueEnv(env: Environment): QueueManagerConfig {
+	const config: QueueManagerConfig = {
+		redis: readRedisEnv(env, 'REDIS_DB'),
+		prefix: readString(env, 'QUEUE_PREFIX'),
+		rateLimiting: {
+			max: readInteger(env, 'RATE_LIMIT_MAX', { min: 0, max: 100_000 }),
+			duration: readInteger(env, 'RATE_LIMIT_DURATION_MS', { min: 1, max: 86_400_000 }),
+			jitter: readNumber(env, 'RATE_LIMIT_JITTER', { min: 0, max: 1 }),
+		},
+		concurrency: readInteger(env, 'WORKER_CONCURRENCY', { min: 1, max: 1000 }),
+		textPolicy: readChoice(env, 'TEXT_POLICY', ['reject', 'split'] as const),
+		keepCompletedSeconds: readInteger(env, 'KEEP_COMPLETED_SECONDS', { min: 0, max: 31_536_000 }),
+		keepFailedSeconds: readInteger(env, 'KEEP_FAILED_SECONDS', { min: 0, max: 31_536_000 }),
+	};
+	const retry = {
+		attempts: readInteger(env, 'RETRY_ATTEMPTS', { min: 1, max: 100 }),
+		maxRateLimited: readInteger(env, 'RETRY_MAX_RATE_LIMITED', { min: 0, max: 10_000 }),
+		backoff: {
+			type: readChoice(env, 'RETRY_BACKOFF_TYPE', ['exponential', 'fixed'] as const),
+			delay: readInteger(env, 'RETRY_BACKOFF_DELAY_MS', { min: 0, max: 86_400_000 }),
+		},
+	};
+	// Only a retry policy set in the environment is pinned on the jobs.
+	if (hasAnyValue(retry)) {
+		config.retry = retry;
+	}
+	return config;
+}
+
+function hasAnyValue(retry: { attempts?: number; maxRateLimited?: number; backoff: { type?: string; delay?: number } }): boolean {
+	return (
+		retry.attempts !== undefined ||
+		retry.maxRateLimited !== undefined ||
+		retry.backoff.type !== undefined ||
+		retry.backoff.delay !== undefined
+	);
+}
+
+/** Reads one of a fixed set of words, or returns undefined when unset. */
+export function readChoice<T extends string>(env: Environment, name: string, choices: readonly T[]): T | undefined {
+	const raw = readString(env, name);
+	if (raw === undefined) {
+		return undefined;
+	}
+	if (!(choices as readonly string[]).includes(raw)) {
+		throw new ConfigError(name, `Invalid ${name} "${raw}". Use one of: ${choices.join(', ')}.`);
+	}
+	return raw as T;
 }

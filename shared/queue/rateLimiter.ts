@@ -15,7 +15,7 @@ import { CLAIM_SLOTS_LUA, RELEASE_SLOTS_LUA, THROTTLE_LUA } from './pacingScript
  */
 const CATCH_UP_MS = 50;
 
-/** Why a claim granted fewer slots than asked. */
+/** Reason a claim granted fewer slots than requested. */
 export type ClaimState = 'ok' | 'paused' | 'throttled' | 'empty' | 'limited';
 
 /** Result of `RateLimiter.claim`. */
@@ -47,7 +47,7 @@ function withPacingCommands(client: Redis): PacingCommands {
 	return commands;
 }
 
-/** Claims, returns and holds send slots of instances. */
+/** Claims and returns send slots of instances, and throttles instances. */
 export class RateLimiter {
 	private readonly client: PacingCommands;
 

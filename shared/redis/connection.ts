@@ -3,7 +3,7 @@
  * - `producer` (nodes, queue managers): fails fast while Redis is down, so a
  *   workflow run ends with a clear error instead of hanging.
  * - `consumer` (workers, triggers): retries every command and reconnects
- *   forever, so it waits out an outage, as BullMQ's production guide asks.
+ *   forever, so it waits out an outage, as BullMQ's production guide recommends.
  */
 
 import { Redis, type RedisOptions } from 'ioredis';
@@ -24,7 +24,7 @@ export interface RedisTlsOptions {
 	servername?: string;
 }
 
-/** Where and how to connect to Redis. Each field is passed to ioredis on its own. */
+/** Connection settings for Redis. Each field is passed to ioredis on its own. */
 export interface RedisConnectionConfig {
 	/**
 	 * `redis://[user[:password]@]host[:port][/db]`, or `rediss://` for TLS.
@@ -51,7 +51,7 @@ export interface RedisConnectionConfig {
 	connectTimeoutMs?: number;
 }
 
-/** Which retry behaviour a client gets; see the file header. */
+/** Retry behaviour of a client, as the file header describes. */
 export type ConnectionProfile = 'producer' | 'consumer';
 
 /** Connection settings with the URL resolved and defaults applied. */
@@ -209,9 +209,14 @@ export function createRedisClient(
 /**
  * Connects `client` and waits until it is ready, failing within the connect
  * timeout with a `RedisUnavailableError` whose message names the address and
- * the likely fix, never the password.
+ * the likely fix, never the password. With `waitForever`, for consumers, it
+ * waits until Redis is reachable.
  */
-export async function connectRedis(client: Redis, config: ResolvedRedisConfig): Promise<void> {
+export async function connectRedis(
+	client: Redis,
+	config: ResolvedRedisConfig,
+	options: { waitForever?: boolean } = {},
+): Promise<void> {
 	if (client.status === 'ready') {
 		return;
 	}
@@ -221,6 +226,11 @@ export async function connectRedis(client: Redis, config: ResolvedRedisConfig): 
 	};
 	client.on('error', onError);
 	try {
+		if (options.waitForever) {
+			// Consumers reconnect on their own; wait however long Redis is away.
+			await waitUntilReady(client).catch(() => waitForReadyEvent(client));
+			return;
+		}
 		await withTimeout(waitUntilReady(client), config.connectTimeoutMs + 500);
 	} catch (error) {
 		throw toRedisUnavailableError(lastError ?? error, config);
@@ -253,6 +263,10 @@ async function waitUntilReady(client: Redis): Promise<void> {
 		client.on('ready', onReady);
 		client.on('end', onEnd);
 	});
+}
+
+function waitForReadyEvent(client: Redis): Promise<void> {
+	return new Promise((resolve) => client.once('ready', () => resolve()));
 }
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {

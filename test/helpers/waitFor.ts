@@ -8,6 +8,9 @@ export interface WaitForOptions {
 	description?: string;
 }
 
+/** `T` without the falsy values `waitFor` keeps polling past. */
+export type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
+
 /**
  * Polls `condition` until it returns a truthy value, and resolves to that
  * value. Fails with the description and the last error once the deadline
@@ -16,7 +19,7 @@ export interface WaitForOptions {
 export async function waitFor<T>(
 	condition: () => T | Promise<T>,
 	options: WaitForOptions = {},
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
 	const { timeoutMs = 10_000, intervalMs = 25, description = 'condition' } = options;
 	const deadline = Date.now() + timeoutMs;
 	let lastError: unknown;
@@ -24,7 +27,7 @@ export async function waitFor<T>(
 		try {
 			const value = await condition();
 			if (value) {
-				return value as NonNullable<T>;
+				return value as Truthy<T>;
 			}
 		} catch (error) {
 			lastError = error;

@@ -1,0 +1,63 @@
+/**
+ * The public API of the package for code outside n8n, such as a script or a
+ * web route, and the one entry that the n8n nodes and the worker import.
+ */
+
+export { createQueueManager, getQueueManager, QueueManager } from './queue';
+export type {
+	CampaignCancelResult,
+	CancelResult,
+	DeadLetterEntry,
+	DeadLetterReason,
+	EffectiveRateLimit,
+	EnqueuedMessage,
+	MessageState,
+	MessageStatus,
+	QueueCounts,
+	QueueMetrics,
+	ScheduleOptions,
+} from './queue';
+export { DeliveryWorker } from './delivery/deliveryWorker';
+export type { DeliveryWorkerOptions, DeliveryWorkerStatus } from './delivery/deliveryWorker';
+export type {
+	AttemptFailedEvent,
+	DeadLetteredEvent,
+	DeliveryObserver,
+	MessageEvent,
+	SentEvent,
+} from './delivery/observer';
+export { DEFAULTS, resolveQueueConfig, toBullPriority } from './config';
+export type {
+	BackoffConfig,
+	QueueManagerConfig,
+	RateLimitConfig,
+	ResolvedQueueConfig,
+	RetryConfig,
+	TextPolicy,
+} from './config';
+export {
+	ConfigError,
+	GatewayError,
+	JobNotFoundError,
+	QueueClosedError,
+	RedisUnavailableError,
+	ValidationError,
+} from './errors';
+export type { GatewayErrorKind, ValidationIssue } from './errors';
+export type { Logger, LogMetadata } from './logger';
+export { MESSAGE_TYPES, PRIORITIES } from './message';
+export type {
+	ContactCard,
+	ContactContent,
+	LocationContent,
+	MediaContent,
+	MessageContent,
+	MessageMetadata,
+	MessageType,
+	NormalizedMessage,
+	Priority,
+	TextContent,
+	WhatsAppMessage,
+} from './message';
+export type { RedisConnectionConfig, RedisTlsOptions } from './redis/connection';
+export type { GatewayClient, SendOptions, SendResult } from './gateways/types';
