@@ -1,0 +1,207 @@
+/**
+ * The send loop of one instance in one worker process: claim paced slots,
+ * fetch that many jobs, and deliver them with bounded concurrency.
+ */
+
+import type { Job, Worker } from 'bullmq';
+
+import { describeError } from '../logger';
+import type { MessageJobData } from '../queue/jobData';
+import type { RateLimiter, SlotClaim } from '../queue/rateLimiter';
+import { notifyObservers } from './observer';
+import { processJob, type JobContext, type JobOutcome } from './processJob';
+
+/** Settings of a runner that do not change while it runs. */
+export interface RunnerOptions {
+	/** Sends in flight at once for this instance in this process. */
+	concurrency: number;
+	/** Maximum sleep of an idle instance before it checks for work again, in ms. */
+	pollIntervalMs: number;
+	/** Prefix of the lock tokens of this process. */
+	tokenPrefix: string;
+}
+
+interface InFlight {
+	job: Job<MessageJobData>;
+	token: string;
+}
+
+/** A sleep that `wake()` ends early. */
+class Waiter {
+	private wakeUp?: () => void;
+	private pending = false;
+
+	sleep(ms: number): Promise<void> {
+		if (this.pending) {
+			this.pending = false;
+			return Promise.resolve();
+		}
+		return new Promise((resolve) => {
+			const timer = setTimeout(done, Math.max(0, ms));
+			const self = this;
+			function done() {
+				clearTimeout(timer);
+				self.wakeUp = undefined;
+				resolve();
+			}
+			this.wakeUp = done;
+		});
+	}
+
+	/** Ends the current sleep, or makes the next one return at once. */
+	wake(): void {
+		if (this.wakeUp) {
+			this.wakeUp();
+		} else {
+			this.pending = true;
+		}
+	}
+}
+
+/** Delivers the jobs of one instance. */
+export class InstanceRunner {
+	readonly inFlight = new Map<string, InFlight>();
+	private readonly waiter = new Waiter();
+	private readonly abortController = new AbortController();
+	private loop?: Promise<void>;
+	private isStopping = false;
+	private hadWork = false;
+	private tokenCounter = 0;
+	private settledWaiters: Array<() => void> = [];
+	/** Outcome counts since start, for the health endpoint. */
+	readonly counts: Record<JobOutcome, number> = {
+		sent: 0,
+		retrying: 0,
+		'dead-lettered': 0,
+		requeued: 0,
+		'lock-lost': 0,
+	};
+
+	constructor(
+		readonly instanceName: string,
+		readonly worker: Worker,
+		private readonly limiter: RateLimiter,
+		private readonly jobContext: JobContext,
+		private readonly options: RunnerOptions,
+	) {}
+
+	/** Starts the loop and BullMQ's stalled-job check for this instance. */
+	start(): void {
+		this.loop = this.run();
+		this.worker.startStalledCheckTimer().catch((error) => {
+			this.jobContext.logger.error('Stalled-job check failed to start.', describeError(error));
+		});
+	}
+
+	/** Ends an idle wait early, because new work may have arrived. */
+	wake(): void {
+		this.waiter.wake();
+	}
+
+	/** Stops claiming new jobs and waits for the loop to end; sends in flight go on. */
+	async stop(): Promise<void> {
+		this.isStopping = true;
+		this.waiter.wake();
+		await this.loop;
+	}
+
+	/** Resolves when no send is in flight. */
+	async settled(): Promise<void> {
+		if (this.inFlight.size === 0) {
+			return;
+		}
+		await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+	}
+
+	/** Aborts sends in flight; their jobs go back to the queue. */
+	abort(): void {
+		this.abortController.abort();
+	}
+
+	private async run(): Promise<void> {
+		while (!this.isStopping) {
+			try {
+				await this.step();
+			} catch (error) {
+				this.jobContext.logger.error('Send loop failed; it continues after a pause.', describeError(error));
+				await this.waiter.sleep(this.options.pollIntervalMs);
+			}
+		}
+	}
+
+	private async step(): Promise<void> {
+		const free = this.options.concurrency - this.inFlight.size;
+		if (free <= 0) {
+			// A finishing send wakes the loop.
+			await this.waiter.sleep(this.options.pollIntervalMs);
+			return;
+		}
+		const claim = await this.limiter.claim(this.instanceName, free);
+		if (claim.granted === 0) {
+			await this.idle(claim);
+			return;
+		}
+		const tokens = Array.from({ length: claim.granted }, () => this.nextToken());
+		const jobs = await Promise.all(tokens.map((token) => this.worker.getNextJob(token, { block: false })));
+		const fetched = jobs.filter((job): job is Job<MessageJobData> => Boolean(job));
+		if (fetched.length < claim.granted) {
+			await this.limiter.release(this.instanceName, claim, claim.granted - fetched.length);
+		}
+		this.hadWork ||= fetched.length > 0;
+		for (const job of fetched) {
+			this.deliver(job, job.token ?? '');
+		}
+	}
+
+	private async idle(claim: SlotClaim): Promise<void> {
+		if (claim.state === 'empty' && this.hadWork && this.inFlight.size === 0) {
+			this.hadWork = false;
+			await notifyObservers(this.jobContext.observers, 'onDrained', this.jobContext.logger, this.instanceName, Date.now());
+		}
+		const waitMs =
+			claim.waitMs > 0 && claim.state !== 'paused'
+				? Math.min(claim.waitMs, this.options.pollIntervalMs)
+				: this.options.pollIntervalMs;
+		await this.waiter.sleep(waitMs);
+	}
+
+	private nextToken(): string {
+		this.tokenCounter += 1;
+		return `${this.options.tokenPrefix}:${this.tokenCounter}`;
+	}
+
+	private deliver(job: Job<MessageJobData>, token: string): void {
+		const id = job.id ?? '';
+		this.inFlight.set(id, { job, token });
+		processJob(this.jobContext, job, token, this.abortController.signal)
+			.then((outcome) => {
+				this.counts[outcome] += 1;
+			})
+			.finally(() => {
+				this.inFlight.delete(id);
+				this.waiter.wake();
+				if (this.inFlight.size === 0) {
+					const waiters = this.settledWaiters;
+					this.settledWaiters = [];
+					waiters.forEach((resolve) => resolve());
+				}
+			});
+	}
+
+	/** Closes the BullMQ objects of this instance; the shared client stays open. */
+	async close(): Promise<void> {
+		await this.worker.close(true).catch(() => undefined);
+		await this.jobContext.queue.close().catch(() => undefined);
+	}
+
+	/** Ids and tokens of jobs in flight, for lock renewal. */
+	locks(): { ids: string[]; tokens: string[] } {
+		const ids: string[] = [];
+		const tokens: string[] = [];
+		for (const [id, entry] of this.inFlight) {
+			ids.push(id);
+			tokens.push(entry.token);
+		}
+		return { ids, tokens };
+	}
+}
