@@ -46,6 +46,14 @@ export {
 export type { GatewayErrorKind, ValidationIssue } from './errors';
 export type { Logger, LogMetadata } from './logger';
 export { MESSAGE_TYPES, PRIORITIES } from './message';
+export {
+	normalizeRecipient,
+	validateMessage,
+	validateMessages,
+	MAX_TEXT_CHARACTERS,
+	MAX_CAPTION_CHARACTERS,
+	MAX_BASE64_BYTES,
+} from './validation';
 export type {
 	ContactCard,
 	ContactContent,
