@@ -152,6 +152,7 @@ export class DeliveryWorker extends EventEmitter {
 			rateLimit: { max: this.config.rateLimiting.max, durationMs: this.config.rateLimiting.duration },
 			instances: this.onlyInstances ? [...this.onlyInstances] : 'all',
 		});
+		await this.options.gateway.warmUp?.();
 		await connectRedis(this.client, this.config.redis, { waitForever: true });
 		await connectRedis(this.subscriber, this.config.redis, { waitForever: true });
 		this.subscriber.on('message', (_channel: string, instanceName: string) => this.onWake(instanceName));

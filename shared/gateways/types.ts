@@ -36,4 +36,6 @@ export interface SendOptions {
  */
 export interface GatewayClient {
 	send(message: NormalizedMessage, options?: SendOptions): Promise<SendResult>;
+	/** Prepares the connection before the first send; optional. */
+	warmUp?(): Promise<void>;
 }

@@ -150,6 +150,20 @@ export class EvolutionClient implements GatewayClient {
 		return state;
 	}
 
+	/**
+	 * Opens a connection to the gateway with one GET of the base URL, so the
+	 * first send does not pay for loading the HTTP client and connecting.
+	 * Any answer will do; failures are ignored.
+	 */
+	async warmUp(): Promise<void> {
+		try {
+			const response = await fetch(`${this.baseUrl}/`, { signal: AbortSignal.timeout(this.timeoutMs) });
+			await response.arrayBuffer();
+		} catch {
+			// The first send reports a gateway that is down.
+		}
+	}
+
 	#context(method: string, path: string, instanceName: string): ClassifyContext {
 		return { method, path, instanceName, baseUrl: this.baseUrl, timeoutMs: this.timeoutMs };
 	}
