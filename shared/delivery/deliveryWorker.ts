@@ -23,6 +23,7 @@ import { createManualWorker, createSharedQueue } from '../redis/bullmq';
 import { connectRedis, createRedisClient } from '../redis/connection';
 import { QueueKeys } from '../redis/keys';
 import { InstanceRunner } from './instanceRunner';
+import { DEFAULT_EVENT_MAX_LENGTH, EventPublisher } from '../events/eventStream';
 import type { DeliveryObserver } from './observer';
 import type { JobContext } from './processJob';
 
@@ -59,6 +60,11 @@ export interface DeliveryWorkerOptions {
 	stalledIntervalMs?: number;
 	/** Shown in Redis CLIENT LIST and in logs. @defaultValue a random id */
 	workerName?: string;
+	/**
+	 * Most events kept per type in the trigger's event streams; 0 writes none.
+	 * @defaultValue `100000`
+	 */
+	eventMaxLength?: number;
 }
 
 /** A snapshot for health checks and logs. */
@@ -79,7 +85,9 @@ function isResolved(config: QueueManagerConfig | ResolvedQueueConfig): config is
 export class DeliveryWorker extends EventEmitter {
 	readonly config: ResolvedQueueConfig;
 	readonly name: string;
-	private readonly options: Required<Omit<DeliveryWorkerOptions, 'queue' | 'instances' | 'observers' | 'workerName'>>;
+	private readonly options: Required<
+		Omit<DeliveryWorkerOptions, 'queue' | 'instances' | 'observers' | 'workerName' | 'eventMaxLength'>
+	>;
 	private readonly keys: QueueKeys;
 	private readonly client: Redis;
 	private readonly subscriber: Redis;
@@ -106,7 +114,7 @@ export class DeliveryWorker extends EventEmitter {
 			lockDurationMs: options.lockDurationMs ?? 30_000,
 			stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
 		};
-		this.observers = options.observers ?? [];
+		this.observers = [...(options.observers ?? [])];
 		this.onlyInstances = options.instances ? new Set(options.instances) : undefined;
 		this.logger = childLogger(this.config.logger, { worker: this.name });
 		this.keys = new QueueKeys(this.config.prefix);
@@ -117,7 +125,15 @@ export class DeliveryWorker extends EventEmitter {
 		this.limiter = new RateLimiter(this.client, this.keys, this.config.rateLimiting);
 		this.deadLetters = new DeadLetterQueue(this.client, this.keys);
 		this.settings = new InstanceSettings(this.client, this.keys);
+		const eventMaxLength = options.eventMaxLength ?? DEFAULT_EVENT_MAX_LENGTH;
+		if (eventMaxLength > 0) {
+			this.events = new EventPublisher(this.client, this.config.prefix, this.logger, eventMaxLength);
+			this.observers.push(this.events);
+		}
 	}
+
+	/** Publisher of the trigger events, on the worker's command client; absent when events are off. */
+	readonly events?: EventPublisher;
 
 	/** Logs connection loss and recovery once per change, not once per retry. */
 	private watchConnection(client: Redis, role: string): void {
@@ -222,6 +238,9 @@ export class DeliveryWorker extends EventEmitter {
 			onInstancePaused: (reason) => {
 				logger.error('Instance paused because the gateway rejected its configuration.', { reason });
 				this.emit('instance:paused', instanceName, reason);
+				this.events
+					?.publish({ type: 'instance.paused', instanceName, timestamp: new Date().toISOString(), reason })
+					.catch((error) => logger.error('Failed to write the instance.paused event.', describeError(error)));
 			},
 		};
 		const runner = new InstanceRunner(instanceName, worker, this.limiter, context, {

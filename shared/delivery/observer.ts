@@ -7,7 +7,7 @@
 
 import type { Logger } from '../logger';
 import { describeError } from '../logger';
-import type { MessageType } from '../message';
+import type { MessageType, NormalizedMessage } from '../message';
 
 /** Fields every lifecycle event carries. */
 export interface MessageEvent {
@@ -47,6 +47,8 @@ export interface AttemptFailedEvent extends MessageEvent {
 	/** When the next attempt is due, epoch ms. */
 	nextAttemptAt: number;
 	statusCode?: number;
+	/** The queued message. */
+	message: NormalizedMessage;
 }
 
 /** The message failed for good and is in the dead-letter queue. */
@@ -56,6 +58,8 @@ export interface DeadLetteredEvent extends MessageEvent {
 	attempts: number;
 	statusCode?: number;
 	gatewayResponse?: unknown;
+	/** The queued message, as kept in the dead-letter entry. */
+	message: NormalizedMessage;
 }
 
 /** Listener for message lifecycle events; every method is optional. */

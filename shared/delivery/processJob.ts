@@ -313,6 +313,7 @@ async function handleTransient(
 		attempts: retry.attempts,
 		nextAttemptAt: Date.now() + delayMs,
 		statusCode: failure.statusCode,
+		message: storedMessage(job),
 	};
 	await notifyObservers(context.observers, 'onAttemptFailed', context.logger, event);
 
@@ -367,6 +368,7 @@ async function deadLetter(
 		attempts,
 		statusCode: failure.statusCode,
 		gatewayResponse: failure.gatewayResponse,
+		message: entry.message,
 	});
 	context.logger.warn('Message moved to the dead-letter queue.', {
 		jobId,

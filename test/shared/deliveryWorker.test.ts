@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { QueueManagerConfig } from '../../shared/config';
 import { DeliveryWorker } from '../../shared/delivery/deliveryWorker';
 import type { DeliveryObserver, SentEvent } from '../../shared/delivery/observer';
+import { EventGroupReader, type StoredEvent } from '../../shared/events/eventStream';
 import type { WhatsAppMessage } from '../../shared/message';
 import { createQueueManager, type QueueManager } from '../../shared/queue';
 import { acceptedNumbers, startTestGateway, type TestGateway } from '../helpers/sandbox';
@@ -328,6 +329,25 @@ describe('DeliveryWorker', () => {
 		expect(sent[0].jobId).toBe(job.id);
 		expect(sent[0].campaignId).toBe('spring');
 		expect(sent[0].attempts).toBe(2);
+	});
+
+	it('publishes events for the trigger', async () => {
+		const reader = new EventGroupReader(redis, config.prefix ?? '', ['message.sent', 'message.dead_lettered'], 'wf', 'n8n');
+		await reader.ensureGroup();
+		await startWorker();
+		const sent = await queue.addMessage(text('34600000001'));
+		const failed = await queue.addMessage(text('34600000009'));
+		const received: StoredEvent[] = [];
+		await waitFor(async () => {
+			received.push(...(await reader.read(10, 100)));
+			return received.length >= 2;
+		});
+		const byType = Object.fromEntries(received.map((event) => [event.type, event]));
+		expect(byType['message.sent'].jobId).toBe(sent.id);
+		expect(byType['message.sent'].messageId).toBe(gateway.sandbox.received[0].messageId);
+		expect(byType['message.dead_lettered'].jobId).toBe(failed.id);
+		expect(byType['message.dead_lettered'].statusCode).toBe(400);
+		expect(byType['message.dead_lettered'].message?.recipientPhone).toBe('34600000009');
 	});
 
 	it('finishes sends in flight on close', async () => {
