@@ -133,8 +133,8 @@ describe('DeliveryWorker', () => {
 	});
 
 	it('retries a transient failure with backoff', async () => {
-		gateway.sandbox.addFault({ action: 'respond', status: 500, count: 2 });
 		await startWorker();
+		gateway.sandbox.addFault({ action: 'respond', status: 500, count: 2 });
 		const job = await queue.addMessage(text('34600000001'));
 		await waitFor(async () => (await queue.getStatus(job.id)).state === 'completed', { timeoutMs: 5000 });
 		const attempts = gateway.sandbox.requests.filter((r) => r.path.startsWith('/message/sendText')).map((r) => r.time);
@@ -145,8 +145,8 @@ describe('DeliveryWorker', () => {
 	});
 
 	it('retries media that failed to upload', async () => {
-		gateway.sandbox.addFault({ action: 'respond', status: 400, message: 'Media upload failed on all hosts', count: 1 });
 		await startWorker();
+		gateway.sandbox.addFault({ action: 'respond', status: 400, message: 'Media upload failed on all hosts', count: 1 });
 		const job = await queue.addMessage({
 			instanceName: 'acme',
 			recipientPhone: '34600000001',
@@ -158,8 +158,8 @@ describe('DeliveryWorker', () => {
 	});
 
 	it('retries after a connection reset', async () => {
-		gateway.sandbox.addFault({ action: 'reset', count: 1 });
 		await startWorker();
+		gateway.sandbox.addFault({ action: 'reset', count: 1 });
 		const job = await queue.addMessage(text('34600000001'));
 		await waitFor(async () => (await queue.getStatus(job.id)).state === 'completed', { timeoutMs: 5000 });
 		expect(gateway.sandbox.received).toHaveLength(1);
@@ -254,8 +254,8 @@ describe('DeliveryWorker', () => {
 	});
 
 	it('waits out 429 without using attempts', async () => {
-		gateway.sandbox.addFault({ action: 'respond', status: 429, headers: { 'Retry-After': '1' }, count: 2 });
 		await startWorker();
+		gateway.sandbox.addFault({ action: 'respond', status: 429, headers: { 'Retry-After': '1' }, count: 2 });
 		const job = await queue.addMessage(text('34600000001'));
 		await waitFor(async () => (await queue.getStatus(job.id)).state === 'completed', { timeoutMs: 6000 });
 		const sends = gateway.sandbox.requests.filter((r) => r.path.startsWith('/message/')).map((r) => r.time);
@@ -322,8 +322,8 @@ describe('DeliveryWorker', () => {
 
 	it('notifies observers once per sent message', async () => {
 		const sent: SentEvent[] = [];
-		gateway.sandbox.addFault({ action: 'respond', status: 500, count: 1 });
 		await startWorker({}, [{ onSent: async (event) => void sent.push(event) }]);
+		gateway.sandbox.addFault({ action: 'respond', status: 500, count: 1 });
 		const job = await queue.addMessage(text('34600000001', { metadata: { campaignId: 'spring' } }));
 		await waitFor(() => sent.length === 1, { timeoutMs: 5000 });
 		expect(sent[0].jobId).toBe(job.id);
