@@ -135,10 +135,11 @@ export class AnalyticsReader {
 				? this.options.timeZone
 				: checkZone(fields.timeZone, 'options.timeZone');
 		const atMs = fields.at === undefined ? this.now() : parseMoment(fields.at, 'options.at', timeZone);
+		const isNow = fields.at === undefined;
 		return {
 			period: checkedPeriod,
 			timeZone,
-			range: periodRange(checkedPeriod, timeZone, atMs, fields.previous === true),
+			range: periodRange(checkedPeriod, timeZone, atMs, fields.previous === true, isNow),
 			topLimit: checkWholeNumber(fields.topLimit ?? DEFAULT_TOP_LIMIT, 'options.topLimit', 0, MAX_TOP_LIMIT),
 		};
 	}

@@ -169,7 +169,7 @@ export function parseRange(
 	if (endMs < startMs) {
 		fail('range', `Invalid range: end ${new Date(endMs).toISOString()} is before start ${new Date(startMs).toISOString()}. Swap them.`);
 	}
-	return { startMs, endMs };
+	return { startMs, endMs, isOpenEnded: checked.end === undefined };
 }
 
 /** Range ends may lie in the future, unlike event timestamps. */

@@ -18,6 +18,12 @@ const DAY_MS = 24 * HOUR_MS;
 export interface MillisRange {
 	startMs: number;
 	endMs: number;
+	/**
+	 * Whether the range runs to now: its end is when it was requested, so
+	 * buckets after the end hold nothing yet. Ranges ending at or after now
+	 * are open-ended too.
+	 */
+	isOpenEnded?: boolean;
 }
 
 /** The buckets an event at one moment is counted in, with their expiry. */
@@ -136,7 +142,7 @@ export function planBuckets(
 	oldestMs: number,
 ): BucketPlan {
 	const startMs = Math.max(range.startMs, oldestMs);
-	const isOpenEnded = range.endMs >= nowMs;
+	const isOpenEnded = range.isOpenEnded === true || range.endMs >= nowMs;
 	const endMs = isOpenEnded ? Math.floor(nowMs / HOUR_MS) * HOUR_MS + HOUR_MS : range.endMs;
 	const plan: BucketPlan = {
 		dayIds: [],
@@ -169,7 +175,7 @@ export function planBuckets(
 	plan.coveredEndMs = pieces.length > 0 ? pieces[pieces.length - 1].endMs : startMs;
 	const isContiguous = pieces.every((piece, i) => i === 0 || piece.startMs === pieces[i - 1].endMs);
 	const coversEnd = isOpenEnded
-		? plan.coveredEndMs >= nowMs
+		? plan.coveredEndMs >= Math.min(nowMs, range.endMs)
 		: plan.coveredEndMs === range.endMs;
 	plan.isExact = isContiguous && plan.coveredStartMs === range.startMs && coversEnd;
 	return plan;
@@ -227,16 +233,18 @@ function addHours(
 /**
  * Returns the calendar period of `period` in `zone` that contains `atMs`, up
  * to `atMs` ("so far"), or with `previous` the whole period before it.
+ * `isNow` marks `atMs` as the time of the request.
  */
 export function periodRange(
 	period: ReportPeriod,
 	zone: string,
 	atMs: number,
 	previous: boolean,
+	isNow = false,
 ): MillisRange {
 	const current = DateTime.fromMillis(atMs, { zone }).startOf(period);
 	if (!previous) {
-		return { startMs: current.toMillis(), endMs: atMs };
+		return { startMs: current.toMillis(), endMs: atMs, isOpenEnded: isNow };
 	}
 	return { startMs: current.minus({ [period + 's']: 1 }).toMillis(), endMs: current.toMillis() };
 }

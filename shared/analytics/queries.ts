@@ -129,7 +129,10 @@ export class Queries {
 		const totals = new Map<string, number>();
 		for (const reply of checkReplies(await pipeline.exec()) as string[][]) {
 			for (let i = 0; i < reply.length; i += 2) {
-				totals.set(reply[i], (totals.get(reply[i]) ?? 0) + Number(reply[i + 1]));
+				// The empty member only keeps the set in existence; see the scripts.
+				if (reply[i] !== '') {
+					totals.set(reply[i], (totals.get(reply[i]) ?? 0) + Number(reply[i + 1]));
+				}
 			}
 		}
 		return [...totals.entries()]
