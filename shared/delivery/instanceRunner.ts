@@ -26,6 +26,9 @@ interface InFlight {
 	token: string;
 }
 
+/** Shortest time between two warnings that concurrency caps an instance's rate, in ms. */
+const CONCURRENCY_WARNING_INTERVAL_MS = 10 * 60_000;
+
 /** A sleep that `wake()` ends early. */
 class Waiter {
 	private wakeUp?: () => void;
@@ -66,6 +69,11 @@ export class InstanceRunner {
 	private loop?: Promise<void>;
 	private isStopping = false;
 	private hadWork = false;
+	/** Even spacing of the instance's rate limit from the last claim, in ms; 0 when unpaced. */
+	private intervalMs = 0;
+	/** Moving average of send durations, in ms. */
+	private averageSendMs = 0;
+	private lastConcurrencyWarning = 0;
 	private tokenCounter = 0;
 	private settledWaiters: Array<() => void> = [];
 	/** Outcome counts since start, for the health endpoint. */
@@ -137,6 +145,9 @@ export class InstanceRunner {
 			return;
 		}
 		const claim = await this.limiter.claim(this.instanceName, free);
+		if (claim.interval) {
+			this.intervalMs = Number(claim.interval);
+		}
 		if (claim.granted === 0) {
 			await this.idle(claim);
 			return;
@@ -173,9 +184,11 @@ export class InstanceRunner {
 	private deliver(job: Job<MessageJobData>, token: string): void {
 		const id = job.id ?? '';
 		this.inFlight.set(id, { job, token });
+		const started = Date.now();
 		processJob(this.jobContext, job, token, this.abortController.signal)
 			.then((outcome) => {
 				this.counts[outcome] += 1;
+				this.noteSendDuration(Date.now() - started);
 			})
 			.finally(() => {
 				this.inFlight.delete(id);
@@ -186,6 +199,35 @@ export class InstanceRunner {
 					waiters.forEach((resolve) => resolve());
 				}
 			});
+	}
+
+	/**
+	 * Warns when sends take so long that `concurrency` caps the rate below the
+	 * instance's limit: at most `concurrency / duration` sends start per ms.
+	 */
+	private noteSendDuration(durationMs: number): void {
+		this.averageSendMs = this.averageSendMs === 0 ? durationMs : this.averageSendMs * 0.9 + durationMs * 0.1;
+		const now = Date.now();
+		const reachableIntervalMs = this.averageSendMs / this.options.concurrency;
+		if (
+			this.intervalMs > 0 &&
+			reachableIntervalMs > this.intervalMs * 1.1 &&
+			this.inFlight.size >= this.options.concurrency - 1 &&
+			now - this.lastConcurrencyWarning > CONCURRENCY_WARNING_INTERVAL_MS
+		) {
+			this.lastConcurrencyWarning = now;
+			const needed = Math.ceil(this.averageSendMs / this.intervalMs);
+			this.jobContext.logger.warn(
+				'Sends take too long for the concurrency to reach the rate limit; raise WORKER_CONCURRENCY.',
+				{
+					averageSendMs: Math.round(this.averageSendMs),
+					concurrency: this.options.concurrency,
+					reachablePerMinute: Math.floor(60_000 / reachableIntervalMs),
+					limitPerMinute: Math.floor(60_000 / this.intervalMs),
+					concurrencyNeeded: needed,
+				},
+			);
+		}
 	}
 
 	/** Closes the BullMQ objects of this instance; the shared client stays open. */

@@ -132,6 +132,33 @@ describe('DeliveryWorker', () => {
 		expect(Math.max(...gaps)).toBeLessThan(500);
 	});
 
+	it('keeps the rate with slow answers', async () => {
+		// 30 per 3 s, one start every 100 ms, while each send takes 250 ms.
+		await startWorker({ rateLimiting: { max: 30, duration: 3000 }, concurrency: 5 });
+		await queue.addMessage(text('34600000001', { instanceName: 'beta' }));
+		await waitFor(() => gateway.sandbox.received.length === 1);
+		gateway.sandbox.setLatency(250);
+		await queue.addBulk(phones(60, 100).map((phone) => text(phone)));
+		await waitFor(() => acceptedNumbers(gateway.sandbox, 'acme').length === 60, { timeoutMs: 15_000 });
+		const starts = gateway.sandbox.requests
+			.filter((request) => request.path === '/message/sendText/acme')
+			.map((request) => request.time);
+		const span = starts[starts.length - 1] - starts[0];
+		expect(maxInAnyWindow(starts, 3000)).toBeLessThanOrEqual(30);
+		// 59 even gaps of 100 ms are 5.9 s; a tenth more is allowed for pacing guards.
+		expect(span).toBeLessThan(6500);
+		expect(span).toBeGreaterThanOrEqual(5800);
+	});
+
+	it('warns when concurrency caps the rate', async () => {
+		const warnings: string[] = [];
+		const logger = { debug() {}, info() {}, error() {}, warn: (message: string) => void warnings.push(message) };
+		await startWorker({ rateLimiting: { max: 20, duration: 1000 }, concurrency: 1, logger });
+		gateway.sandbox.setLatency(200);
+		await queue.addBulk(phones(5, 100).map((phone) => text(phone)));
+		await waitFor(() => warnings.some((message) => message.includes('raise WORKER_CONCURRENCY')), { timeoutMs: 5000 });
+	});
+
 	it('retries a transient failure with backoff', async () => {
 		await startWorker();
 		gateway.sandbox.addFault({ action: 'respond', status: 500, count: 2 });
