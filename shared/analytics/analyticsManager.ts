@@ -106,9 +106,9 @@ const INTENT_PATTERN = /^[\p{L}\p{N}_.:/ -]{1,64}$/u;
  *   until it ends, or until no message came for `conversationTimeoutSeconds`
  *   (24 hours by default, WhatsApp's customer-service window). Its end and
  *   handoff count in the buckets where it started.
- * - A response is the contact's first inbound message after an outbound one;
- *   its response time runs from the latest unanswered outbound message, and it
- *   counts in that message's buckets and campaign.
+ * - A response is the contact's first inbound message after an outbound one.
+ *   Its response time runs from the latest unanswered outbound message, and
+ *   it counts in that message's buckets and campaign.
  */
 export class AnalyticsManager {
 	private readonly client: Redis;
@@ -219,9 +219,9 @@ export class AnalyticsManager {
 	}
 
 	/**
-	 * Tracks a delivery receipt. Counts once per message id, in the buckets
-	 * where the message was sent; for a message id not tracked as sent, in the
-	 * buckets of the receipt.
+	 * Tracks a delivery receipt, once per message id. It counts in the buckets
+	 * where the message was sent, or in those of the receipt for a message id
+	 * not tracked as sent.
 	 */
 	async trackMessageDelivered(phone: string, messageId: string, meta?: TrackMeta): Promise<void> {
 		await this.trackReceipt(phone, messageId, RECEIPT_LEVEL.delivered, meta);
@@ -388,8 +388,8 @@ export class AnalyticsManager {
 	 * Applies an Evolution API webhook body: receipts (`messages.update`) and
 	 * inbound messages (`messages.upsert` with `fromMe: false`). Idempotent,
 	 * because Evolution retries webhooks. Receipts match messages through the
-	 * gateway message id given to `recordSent`; a receipt for an unknown id is
-	 * ignored, and counted if `recordSent` follows within an hour. The
+	 * gateway message id given to `recordSent`. A receipt for an unknown id is
+	 * ignored, but counted if `recordSent` follows within an hour. The
 	 * envelope's `apikey` is never stored or returned.
 	 * Throws `ValidationError` for a body that is not an Evolution envelope.
 	 */
@@ -475,9 +475,9 @@ export class AnalyticsManager {
 	}
 
 	/**
-	 * Returns a campaign's figures: all-time without `range`, else those of
-	 * the buckets in `range`. A campaign with no events has zero counts and
-	 * null rates.
+	 * Returns a campaign's figures: over all its retained days without
+	 * `range`, else over the buckets in `range`. A campaign with no events
+	 * has zero counts and null rates.
 	 */
 	async getCampaignMetrics(campaignId: string, range?: TimeRange): Promise<CampaignMetrics> {
 		const request = this.reader.prepareCampaign(campaignId, range);
@@ -490,12 +490,14 @@ export class AnalyticsManager {
 	 *
 	 * Periods follow `options.timeZone`, by default the configured zone. In the
 	 * configured zone, whole days are read from day buckets and are exact. In
-	 * another zone the period is read from UTC hour buckets, each counted when
-	 * its start lies inside the period: exact for zones with whole-hour
-	 * offsets, and shifted by the offset's minutes for others (a day in
-	 * Asia/Kolkata is read from 00:30 to 00:30 local time when the configured
-	 * zone is UTC). `coverage` states the time really read. Distinct-contact
-	 * counts and `topConversations` use configured-zone days that overlap the period.
+	 * another zone, and for a period that ends at a past `options.at`, the
+	 * rest is read from UTC hour buckets, each counted when its start lies
+	 * inside the period. That is exact for zones with whole-hour offsets. For
+	 * other zones the period moves forward by the offset's minutes: with UTC
+	 * configured, a day in Asia/Kolkata is read from 00:30 to 00:30 local
+	 * time. `coverage` states the time really read. Distinct-contact counts
+	 * and `topConversations` use the configured-zone days that overlap the
+	 * period.
 	 */
 	async generateReport(period: 'day' | 'week' | 'month', options?: ReportOptions): Promise<AnalyticsReport> {
 		const request = this.reader.prepareReport(period, options);

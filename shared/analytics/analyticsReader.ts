@@ -2,7 +2,7 @@
  * The read side of the analytics manager: metrics over a range, campaign
  * figures, reports and time series. Each `prepare*` method validates the
  * caller's arguments without touching Redis, so bad input fails before any
- * connection is made; the matching read method then queries Redis.
+ * connection is made. The matching read method then queries Redis.
  */
 
 import {
@@ -118,7 +118,7 @@ export class AnalyticsReader {
 		return { campaignId: id, range: range === undefined ? undefined : this.prepareRange(range) };
 	}
 
-	/** Returns all-time campaign figures, or those of the buckets in `range`. */
+	/** Returns campaign figures over all retained days, or over the buckets in `range`. */
 	async campaignMetrics(request: { campaignId: string; range?: MillisRange }): Promise<CampaignMetrics> {
 		const counters = request.range
 			? (await this.queries.sumRange(request.range, request.campaignId)).counters
@@ -236,7 +236,7 @@ export class AnalyticsReader {
 		}));
 	}
 
-	/** The buckets of a range that runs to now end after now, but cover only up to now. */
+	/** Returns the end of the covered time, which is now for a range that runs to now. */
 	private coveredEndMs(range: MillisRange, bucketsEndMs: number): number {
 		return range.endMs >= this.now() ? Math.min(bucketsEndMs, range.endMs) : bucketsEndMs;
 	}

@@ -1,6 +1,6 @@
 /**
  * Checks of call arguments. Each check returns the normalised value or throws
- * a `ValidationError` whose path names the argument and whose message says
+ * a `ValidationError` whose path names the argument and whose message names
  * what to pass instead.
  */
 
@@ -46,7 +46,8 @@ export function normalizePhone(value: unknown, path = 'phone'): string {
 		return normalizePhone(user.split(':')[0], path);
 	}
 	if (domain !== undefined) {
-		if (trimmed.length > MAX_PHONE_LENGTH || /[\s{}]/.test(trimmed)) {
+		// eslint-disable-next-line no-control-regex -- control characters are what this rejects
+		if (trimmed.length > MAX_PHONE_LENGTH || /[\s{}\u0000-\u001f\u007f]/.test(trimmed)) {
 			fail(path, `Invalid JID ${JSON.stringify(trimmed)}. Pass a JID such as 120363000000000000@g.us.`);
 		}
 		return trimmed;

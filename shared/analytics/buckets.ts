@@ -2,11 +2,11 @@
  * Time bucket math. Counters are kept twice: per UTC hour (`YYYYMMDDHH`) and
  * per day of the configured zone (`YYYYMMDD`). A range in the configured zone
  * that starts and ends at midnight is read from day buckets and is exact.
- * Any other range, such as a day in another zone, is read from hour buckets:
- * an hour bucket counts when its start lies inside the range. That is exact
- * for zones whose offset from UTC is a whole number of hours, and shifts both
- * ends of the range forward by the offset's minutes otherwise: a day in
- * Asia/Kolkata (UTC+05:30) is read as 00:30 to 00:30 local time.
+ * Any other range, such as a day in another zone, is read from hour buckets,
+ * and an hour bucket counts when its start lies inside the range. That is
+ * exact for zones whose offset from UTC is a whole number of hours. For other
+ * zones both ends of the range move forward by the offset's minutes, so a day
+ * in Asia/Kolkata (UTC+05:30) is read as 00:30 to 00:30 local time.
  */
 
 import { DateTime } from 'luxon';

@@ -1,7 +1,7 @@
 /**
  * Removal of analytics data older than a number of days, without KEYS or a
  * SCAN of the database. Global buckets have names computed from their time,
- * so they are deleted by name; campaign buckets are listed in a set per
+ * so they are deleted by name. Campaign buckets are listed in a set per
  * campaign, and campaigns in one sorted set. Deletes use UNLINK, in batches.
  */
 
@@ -12,7 +12,7 @@ import type { ResolvedAnalyticsOptions } from './config';
 import type { AnalyticsKeys } from './keys';
 import type { Recorder } from './recorder';
 
-/** What `cleanup` removed. */
+/** Counts of the data `cleanup` removed. */
 export interface CleanupResult {
 	/** Keys deleted: buckets, contact sets and campaign bucket lists. */
 	deletedKeys: number;

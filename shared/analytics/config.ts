@@ -83,10 +83,12 @@ export interface AnalyticsManagerOptions {
 	 */
 	retentionDays?: number;
 	/**
-	 * Lifetime of per-message state (status flags, the bucket a message was
-	 * counted in, the gateway message id), in seconds. Receipts, replies and
-	 * dead-letter retries after it are not matched to the message: a receipt
-	 * is then ignored, a retry counts as a new send.
+	 * Lifetime of per-message and per-contact state (status flags, the bucket
+	 * a message was counted in, the gateway message id, the outbound message
+	 * awaiting a reply), in seconds. Each write renews it. After it, a receipt for the
+	 * message is ignored, a reply no longer counts as a response, and a retry
+	 * from the dead-letter queue leaves the failure counted and counts the
+	 * send as new.
 	 * @defaultValue `604800` (7 days)
 	 */
 	messageTtlSeconds?: number;

@@ -1,8 +1,8 @@
 /**
  * Field names of the counter hashes. Every bucket (hour, day, campaign hour,
- * campaign day, campaign totals) is a hash with some of these fields; a field
- * that was never incremented is absent and reads as 0. Money is stored in
- * millionths of the currency unit, so increments stay whole numbers.
+ * campaign day) is a hash with some of these fields. A field that was never
+ * incremented is absent and reads as 0. Money is stored in millionths of the
+ * currency unit, so increments stay whole numbers.
  */
 export const FIELD = {
 	queued: 'queued',
@@ -17,7 +17,7 @@ export const FIELD = {
 	deadLettered: 'dead_lettered',
 	requeued: 'requeued',
 	received: 'received',
-	/** Outbound messages answered by the contact's next inbound message. */
+	/** Outbound messages that got a reply: the contact's next inbound message. */
 	responses: 'responses',
 	/** Sum of response times of `responses`, in milliseconds. */
 	responseMs: 'response_ms',

@@ -28,7 +28,7 @@ export interface ParsedReceipt {
 	status: string;
 	/** 2 accepted, 3 delivered, 4 read. */
 	level: number;
-	/** When the gateway sent the event, epoch ms, if it said so. */
+	/** When the gateway sent the event, epoch ms, when the envelope has a valid `date_time`. */
 	atMs?: number;
 }
 
@@ -40,7 +40,7 @@ export interface ParsedInbound {
 	messageId: string;
 	phone: string;
 	messageType: InboundMessageType;
-	/** When the contact sent the message, epoch ms, if the gateway said so. */
+	/** When the contact sent the message, epoch ms, when the record has a valid time. */
 	atMs?: number;
 }
 
@@ -92,8 +92,9 @@ type Fields = Record<string, unknown>;
 
 /**
  * Parses one webhook body into events. Throws `ValidationError` when the body
- * is not an Evolution envelope, so the HTTP endpoint can answer 400 (Evolution
- * does not retry a 400). Tolerates unknown events and missing optional fields.
+ * is not an Evolution envelope, so the HTTP endpoint can respond with 400,
+ * which Evolution does not retry. Tolerates unknown events and missing
+ * optional fields.
  */
 export function parseEvolutionWebhook(body: unknown): ParsedWebhookEvent[] {
 	const envelope = asFields(typeof body === 'string' ? parseJson(body) : body);
@@ -127,7 +128,7 @@ function normalizeEventName(name: string): string {
 
 function parseUpdate(data: Fields, event: string, instanceName: string, sentAtMs?: number): ParsedWebhookEvent {
 	const key = asFields(data.key) ?? {};
-	const messageId = firstString(data.keyId, key.id);
+	const messageId = checkedId(firstString(data.keyId, key.id));
 	const jid = firstString(data.remoteJid, key.remoteJid);
 	const status = statusName(data.status);
 	const fromMe = data.fromMe ?? key.fromMe;
@@ -150,7 +151,7 @@ function parseUpdate(data: Fields, event: string, instanceName: string, sentAtMs
 
 function parseUpsert(data: Fields, event: string, instanceName: string, sentAtMs?: number): ParsedWebhookEvent {
 	const key = asFields(data.key) ?? {};
-	const messageId = firstString(key.id);
+	const messageId = checkedId(firstString(key.id));
 	const jid = contactJid(key);
 	const phone = safePhone(jid);
 	const base = { event, instanceName, messageId, phone };
@@ -180,8 +181,9 @@ function parseUpsert(data: Fields, event: string, instanceName: string, sentAtMs
 }
 
 /**
- * The contact's JID. Newer WhatsApp versions address some chats by a LID
- * (`...@lid`); Evolution then gives the phone JID in `senderPn` or `remoteJidAlt`.
+ * Returns the contact's JID. Newer WhatsApp versions address some chats by a
+ * LID (`...@lid`), and Evolution then gives the phone JID in `senderPn` or
+ * `remoteJidAlt`.
  */
 function contactJid(key: Fields): string | undefined {
 	const jid = firstString(key.remoteJid);
@@ -224,7 +226,7 @@ function parseDateTime(value: unknown): number | undefined {
 
 /**
  * Returns `ms` when it is within the past year and at most a day ahead of
- * this machine's clock; otherwise undefined, so the event counts as now.
+ * this machine's clock. Otherwise it returns undefined, and the event counts as now.
  */
 function plausible(ms: number): number | undefined {
 	const dayMs = 24 * 3_600_000;
@@ -232,6 +234,12 @@ function plausible(ms: number): number | undefined {
 	return Number.isFinite(ms) && ms > nowMs - 366 * dayMs && ms < nowMs + dayMs
 		? Math.floor(ms)
 		: undefined;
+}
+
+/** Drops message ids that could not be a gateway's: overlong, or with control characters. */
+function checkedId(id: string | undefined): string | undefined {
+	// eslint-disable-next-line no-control-regex -- control characters are what this rejects
+	return id !== undefined && id.length <= 256 && !/[\u0000-\u001f\u007f]/.test(id) ? id : undefined;
 }
 
 function firstString(...values: unknown[]): string | undefined {

@@ -166,7 +166,7 @@ export class Recorder {
 		};
 	}
 
-	/** Records an inbound message and, when it answers an outbound one, a response. */
+	/** Records an inbound message, and a response when it replies to an outbound one. */
 	async inbound(
 		phone: string,
 		inboundId: string,

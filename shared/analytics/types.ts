@@ -50,10 +50,10 @@ export interface FailedMeta extends TrackMeta {
 /** Message types of inbound messages: the queue's types, or `other` (stickers, reactions, polls). */
 export type InboundMessageType = MessageType | 'other';
 
-/** Who started a conversation. */
+/** Direction of the message that started a conversation. */
 export type ConversationDirection = 'inbound' | 'outbound';
 
-/** How a conversation ended. */
+/** Reason a conversation ended. */
 export type ConversationEndReason = 'completed' | 'timeout' | 'handoff';
 
 /** Kinds of conversion, from first contact to sale. */
@@ -80,7 +80,7 @@ export interface QueueEvent {
 export interface SentEvent extends QueueEvent {
 	/** Gateway message id, such as Evolution's `key.id`; receipts refer to it. */
 	messageId: string;
-	/** Time from the start of the successful attempt to the gateway's answer, in ms. */
+	/** Time from the start of the successful attempt to the gateway's response, in ms. */
 	processingTimeMs: number;
 	/** Attempts used, including the successful one. */
 	attempts: number;
@@ -108,7 +108,7 @@ export interface Anomaly {
 	/** Name of the field, such as `conversionRate`. */
 	metric: string;
 	value: number;
-	/** What the value means and what to check. */
+	/** Meaning of the value and what to check. */
 	message: string;
 }
 
@@ -141,7 +141,7 @@ export interface ConversationMetrics {
 	ended: number;
 	endedBy: Record<ConversationEndReason, number>;
 	handoffs: number;
-	/** Outbound messages answered by the contact's next inbound message. */
+	/** Outbound messages that got a reply: the contact's next inbound message. */
 	responses: number;
 	/** Mean time from an outbound message to the contact's next inbound message, in seconds. */
 	averageResponseTime: number | null;
@@ -190,7 +190,7 @@ export interface PerformanceMetrics {
 	anomalies: Anomaly[];
 }
 
-/** One campaign's figures, all-time or over a range. */
+/** One campaign's figures, over all its retained days or over a range. */
 export interface CampaignMetrics {
 	campaignId: string;
 	queued: number;
@@ -304,14 +304,15 @@ export interface TimeSeriesPoint {
 	value: number;
 }
 
-/** What one webhook event did. */
+/** Result of one webhook event, for the worker to log or publish. */
 export interface WebhookOutcome {
 	/**
-	 * `sent`, `delivered`, `read`: counted now. `reply`: an inbound message,
-	 * counted. `duplicate`: nothing new (a retry, or a status already known).
-	 * `ignored`: not ours or not analytics, see `reason`.
+	 * `delivered`, `read`: a receipt counted now. `reply`: an inbound message,
+	 * counted. `duplicate`: nothing new, such as a webhook retry, a status
+	 * already known, or `SERVER_ACK` for a send already recorded. `ignored`:
+	 * not counted, for the `reason` given.
 	 */
-	type: 'sent' | 'delivered' | 'read' | 'reply' | 'duplicate' | 'ignored';
+	type: 'delivered' | 'read' | 'reply' | 'duplicate' | 'ignored';
 	/** Evolution event name, such as `messages.update`. */
 	event: string;
 	instanceName: string;
@@ -322,8 +323,8 @@ export interface WebhookOutcome {
 	campaignId?: string;
 	/** Gateway status of a receipt, such as `DELIVERY_ACK`. */
 	status?: string;
-	/** For a reply: time since the outbound message it answers, in seconds. */
+	/** For a reply: time since the outbound message it replies to, in seconds. */
 	responseTimeSeconds?: number;
-	/** Why an event was ignored, such as `unknown_message` or `from_me`. */
+	/** Reason an event was ignored, such as `unknown_message` or `from_me`. */
 	reason?: string;
 }
