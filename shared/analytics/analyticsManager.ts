@@ -20,7 +20,14 @@ import {
 	type ResolvedRedisConfig,
 } from '../redis/connection';
 import { AnalyticsReader } from './analyticsReader';
-import { checkAmount, checkChoice, checkId, checkWholeNumber, normalizePhone, type TimeRange } from './arguments';
+import {
+	checkAmount,
+	checkChoice,
+	checkId,
+	checkWholeNumber,
+	normalizePhone,
+	type TimeRange,
+} from './arguments';
 import { cleanupOlderThan, type CleanupResult } from './cleanup';
 import {
 	readAnalyticsEnv,
@@ -136,7 +143,11 @@ export class AnalyticsManager {
 		defineScripts(this.client);
 		const now = () => Date.now();
 		this.recorder = new Recorder(this.client, this.keys, this.options, now);
-		this.reader = new AnalyticsReader(new Queries(this.client, this.keys, this.options, now), this.options, now);
+		this.reader = new AnalyticsReader(
+			new Queries(this.client, this.keys, this.options, now),
+			this.options,
+			now,
+		);
 	}
 
 	/** IANA time zone of the day buckets. */
@@ -169,7 +180,8 @@ export class AnalyticsManager {
 	}
 
 	private async setCost(field: string, costPerMessage: number | null): Promise<void> {
-		const micros = costPerMessage === null ? null : toMicros(checkAmount(costPerMessage, 'costPerMessage'));
+		const micros =
+			costPerMessage === null ? null : toMicros(checkAmount(costPerMessage, 'costPerMessage'));
 		await this.execute(async () => {
 			if (micros === null) {
 				await this.client.hdel(this.keys.costs(), field);
@@ -196,11 +208,18 @@ export class AnalyticsManager {
 	 * Tracks an inbound message. With `meta.messageId` a repeated call counts
 	 * nothing. `meta.intent` and `meta.sentiment` are counted per bucket.
 	 */
-	async trackMessageReceived(phone: string, type: InboundMessageType, meta?: ReceivedMeta): Promise<void> {
+	async trackMessageReceived(
+		phone: string,
+		type: InboundMessageType,
+		meta?: ReceivedMeta,
+	): Promise<void> {
 		const ref = toTrackRef(phone, meta, this.inputContext());
 		checkChoice(type, INBOUND_TYPES, 'type');
 		const intent = meta?.intent === undefined ? '' : checkIntent(meta.intent);
-		const sentiment = meta?.sentiment === undefined ? '' : checkChoice(meta.sentiment, SENTIMENTS, 'meta.sentiment');
+		const sentiment =
+			meta?.sentiment === undefined
+				? ''
+				: checkChoice(meta.sentiment, SENTIMENTS, 'meta.sentiment');
 		const labels = {
 			intentField: intent ? INTENT_FIELD_PREFIX + intent : '',
 			sentimentField: sentiment ? SENTIMENT_FIELD_PREFIX + sentiment : '',
@@ -232,14 +251,23 @@ export class AnalyticsManager {
 		await this.trackReceipt(phone, messageId, RECEIPT_LEVEL.read, meta);
 	}
 
-	private async trackReceipt(phone: string, messageId: string, level: number, meta?: TrackMeta): Promise<void> {
+	private async trackReceipt(
+		phone: string,
+		messageId: string,
+		level: number,
+		meta?: TrackMeta,
+	): Promise<void> {
 		const ref = toTrackRef(phone, meta, this.inputContext());
 		const id = checkId(messageId, 'messageId');
 		await this.execute(() => this.recorder.receipt(id, level, 'manual', ref));
 	}
 
 	/** Starts a conversation with the contact unless one is active. */
-	async trackConversationStarted(phone: string, direction: ConversationDirection, meta?: TrackMeta): Promise<void> {
+	async trackConversationStarted(
+		phone: string,
+		direction: ConversationDirection,
+		meta?: TrackMeta,
+	): Promise<void> {
 		const contact = normalizePhone(phone);
 		const checked = checkChoice(direction, ['inbound', 'outbound'] as const, 'direction');
 		const { atMs } = toEventMeta(meta, this.inputContext());
@@ -251,7 +279,11 @@ export class AnalyticsManager {
 	 * Ends the contact's active conversation. A conversation that had already
 	 * timed out counts as ended by timeout; without one, nothing is counted.
 	 */
-	async trackConversationEnded(phone: string, reason: ConversationEndReason, meta?: TrackMeta): Promise<void> {
+	async trackConversationEnded(
+		phone: string,
+		reason: ConversationEndReason,
+		meta?: TrackMeta,
+	): Promise<void> {
 		const contact = normalizePhone(phone);
 		const checked = checkChoice(reason, ['completed', 'timeout', 'handoff'] as const, 'reason');
 		const { atMs } = toEventMeta(meta, this.inputContext());
@@ -274,9 +306,17 @@ export class AnalyticsManager {
 	 * it also counts for the campaign, and the value as the campaign's revenue.
 	 * Call this or `trackCampaign(..., 'conversion')` for one conversion, not both.
 	 */
-	async trackConversion(phone: string, type: ConversionType, value?: number, meta?: TrackMeta): Promise<void> {
+	async trackConversion(
+		phone: string,
+		type: ConversionType,
+		value?: number,
+		meta?: TrackMeta,
+	): Promise<void> {
 		normalizePhone(phone);
-		const field = CONVERSION_FIELDS[checkChoice(type, Object.keys(CONVERSION_FIELDS) as ConversionType[], 'type')];
+		const field =
+			CONVERSION_FIELDS[
+				checkChoice(type, Object.keys(CONVERSION_FIELDS) as ConversionType[], 'type')
+			];
 		const micros = value === undefined ? 0 : toMicros(checkAmount(value, 'value'));
 		const { atMs, campaignId } = toEventMeta(meta, this.inputContext());
 		const updates: [string, number][] = [
@@ -301,7 +341,10 @@ export class AnalyticsManager {
 	): Promise<void> {
 		const id = checkId(campaignId, 'campaignId');
 		normalizePhone(phone);
-		const field = CAMPAIGN_EVENT_FIELDS[checkChoice(event, Object.keys(CAMPAIGN_EVENT_FIELDS) as CampaignEvent[], 'event')];
+		const field =
+			CAMPAIGN_EVENT_FIELDS[
+				checkChoice(event, Object.keys(CAMPAIGN_EVENT_FIELDS) as CampaignEvent[], 'event')
+			];
 		const micros = value === undefined ? 0 : toMicros(checkAmount(value, 'value'));
 		const { atMs } = toEventMeta(meta, this.inputContext());
 		const updates: [string, number][] = [[field, 1]];
@@ -410,7 +453,11 @@ export class AnalyticsManager {
 			return { type: 'ignored', ...outcome };
 		}
 		const atMs = event.atMs ?? Date.now();
-		const base = { event: event.event, instanceName: event.instanceName, messageId: event.messageId };
+		const base = {
+			event: event.event,
+			instanceName: event.instanceName,
+			messageId: event.messageId,
+		};
 		if (event.kind === 'inbound') {
 			const labels = { intentField: '', sentimentField: '' };
 			const result = await this.recorder.inbound(event.phone, event.messageId, labels, atMs);
@@ -499,7 +546,10 @@ export class AnalyticsManager {
 	 * and `topConversations` use the configured-zone days that overlap the
 	 * period.
 	 */
-	async generateReport(period: 'day' | 'week' | 'month', options?: ReportOptions): Promise<AnalyticsReport> {
+	async generateReport(
+		period: 'day' | 'week' | 'month',
+		options?: ReportOptions,
+	): Promise<AnalyticsReport> {
 		const request = this.reader.prepareReport(period, options);
 		return await this.execute(() => this.reader.report(request));
 	}
@@ -512,7 +562,10 @@ export class AnalyticsManager {
 	 * your currency. Days in another zone than the configured one follow the
 	 * rule of `generateReport`.
 	 */
-	async getMessageTimeSeries(days: number, options?: TimeSeriesOptions): Promise<TimeSeriesPoint[]> {
+	async getMessageTimeSeries(
+		days: number,
+		options?: TimeSeriesOptions,
+	): Promise<TimeSeriesPoint[]> {
 		const request = this.reader.prepareSeries(days, options);
 		return await this.execute(() => this.reader.timeSeries(request));
 	}

@@ -119,7 +119,10 @@ export class AnalyticsReader {
 	}
 
 	/** Returns campaign figures over all retained days, or over the buckets in `range`. */
-	async campaignMetrics(request: { campaignId: string; range?: MillisRange }): Promise<CampaignMetrics> {
+	async campaignMetrics(request: {
+		campaignId: string;
+		range?: MillisRange;
+	}): Promise<CampaignMetrics> {
 		const counters = request.range
 			? (await this.queries.sumRange(request.range, request.campaignId)).counters
 			: await this.queries.campaignTotals(request.campaignId);
@@ -134,13 +137,19 @@ export class AnalyticsReader {
 			fields.timeZone === undefined
 				? this.options.timeZone
 				: checkZone(fields.timeZone, 'options.timeZone');
-		const atMs = fields.at === undefined ? this.now() : parseMoment(fields.at, 'options.at', timeZone);
+		const atMs =
+			fields.at === undefined ? this.now() : parseMoment(fields.at, 'options.at', timeZone);
 		const isNow = fields.at === undefined;
 		return {
 			period: checkedPeriod,
 			timeZone,
 			range: periodRange(checkedPeriod, timeZone, atMs, fields.previous === true, isNow),
-			topLimit: checkWholeNumber(fields.topLimit ?? DEFAULT_TOP_LIMIT, 'options.topLimit', 0, MAX_TOP_LIMIT),
+			topLimit: checkWholeNumber(
+				fields.topLimit ?? DEFAULT_TOP_LIMIT,
+				'options.topLimit',
+				0,
+				MAX_TOP_LIMIT,
+			),
 		};
 	}
 
@@ -187,7 +196,9 @@ export class AnalyticsReader {
 		const count = checkWholeNumber(days, 'days', 1, this.options.retentionDays);
 		const fields = checkMeta(options, 'options');
 		const metric =
-			fields.metric === undefined ? 'sent' : checkChoice(fields.metric, SERIES_METRICS, 'options.metric');
+			fields.metric === undefined
+				? 'sent'
+				: checkChoice(fields.metric, SERIES_METRICS, 'options.metric');
 		const interval =
 			fields.interval === undefined
 				? 'day'
@@ -196,7 +207,8 @@ export class AnalyticsReader {
 			fields.timeZone === undefined
 				? this.options.timeZone
 				: checkZone(fields.timeZone, 'options.timeZone');
-		const endMs = fields.end === undefined ? this.now() : parseMoment(fields.end, 'options.end', timeZone);
+		const endMs =
+			fields.end === undefined ? this.now() : parseMoment(fields.end, 'options.end', timeZone);
 		const campaignId = checkOptionalId(fields.campaignId, 'options.campaignId');
 
 		const dayStarts = dayStartsEndingAt(count, timeZone, endMs);
@@ -205,7 +217,13 @@ export class AnalyticsReader {
 		}
 		const lastDayEnd = nextDayStartMs(dayStarts[dayStarts.length - 1], timeZone);
 		const lastHour = Math.min(lastDayEnd - 1, Math.max(this.now(), dayStarts[0]));
-		return { metric, interval, timeZone, campaignId, pointStarts: hourStartsBetween(dayStarts[0], lastHour) };
+		return {
+			metric,
+			interval,
+			timeZone,
+			campaignId,
+			pointStarts: hourStartsBetween(dayStarts[0], lastHour),
+		};
 	}
 
 	/** Returns one point per bucket of the request, zeros included. */

@@ -38,7 +38,10 @@ function fail(path: string, message: string): never {
  */
 export function normalizePhone(value: unknown, path = 'phone'): string {
 	if (typeof value !== 'string' || value.trim() === '') {
-		fail(path, 'Missing phone. Pass digits with the country code, such as 34600000001, or a WhatsApp JID.');
+		fail(
+			path,
+			'Missing phone. Pass digits with the country code, such as 34600000001, or a WhatsApp JID.',
+		);
 	}
 	const trimmed = value.trim();
 	const [user, domain] = trimmed.split('@');
@@ -48,7 +51,10 @@ export function normalizePhone(value: unknown, path = 'phone'): string {
 	if (domain !== undefined) {
 		// eslint-disable-next-line no-control-regex -- control characters are what this rejects
 		if (trimmed.length > MAX_PHONE_LENGTH || /[\s{}\u0000-\u001f\u007f]/.test(trimmed)) {
-			fail(path, `Invalid JID ${JSON.stringify(trimmed)}. Pass a JID such as 120363000000000000@g.us.`);
+			fail(
+				path,
+				`Invalid JID ${JSON.stringify(trimmed)}. Pass a JID such as 120363000000000000@g.us.`,
+			);
 		}
 		return trimmed;
 	}
@@ -70,7 +76,10 @@ export function checkId(value: unknown, path: string): string {
 	const id = value.trim();
 	// eslint-disable-next-line no-control-regex -- control characters are what this rejects
 	if (id.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id)) {
-		fail(path, `Invalid ${path} ${JSON.stringify(id.slice(0, 40))}. Use at most ${MAX_ID_LENGTH} characters, without control characters.`);
+		fail(
+			path,
+			`Invalid ${path} ${JSON.stringify(id.slice(0, 40))}. Use at most ${MAX_ID_LENGTH} characters, without control characters.`,
+		);
 	}
 	return id;
 }
@@ -81,7 +90,11 @@ export function checkOptionalId(value: unknown, path: string): string {
 }
 
 /** Returns `value` when it is one of `allowed`. */
-export function checkChoice<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
+export function checkChoice<T extends string>(
+	value: unknown,
+	allowed: readonly T[],
+	path: string,
+): T {
 	if (typeof value !== 'string' || !allowed.includes(value as T)) {
 		fail(path, `Invalid ${path} ${JSON.stringify(value)}. Use one of: ${allowed.join(', ')}.`);
 	}
@@ -110,7 +123,10 @@ export function checkMeta<T extends object>(value: T | undefined, path = 'meta')
 		return {};
 	}
 	if (typeof value !== 'object' || Array.isArray(value)) {
-		fail(path, `Invalid ${path}: pass an object such as { campaignId: 'spring-sale' }, or leave it out.`);
+		fail(
+			path,
+			`Invalid ${path}: pass an object such as { campaignId: 'spring-sale' }, or leave it out.`,
+		);
 	}
 	return value;
 }
@@ -120,7 +136,12 @@ export function checkMeta<T extends object>(value: T | undefined, path = 'meta')
  * in `zone`. Rejects numbers that look like epoch seconds and moments more
  * than a day in the future.
  */
-export function parseTimestamp(value: TimestampInput, path: string, zone: string, nowMs: number): number {
+export function parseTimestamp(
+	value: TimestampInput,
+	path: string,
+	zone: string,
+	nowMs: number,
+): number {
 	let ms: number;
 	if (value instanceof Date) {
 		ms = value.getTime();
@@ -138,10 +159,16 @@ export function parseTimestamp(value: TimestampInput, path: string, zone: string
 		);
 	}
 	if (ms < MIN_EPOCH_MS) {
-		fail(path, `Invalid ${path} ${String(value)}: it is before 2001, so it may be epoch seconds. Pass epoch milliseconds.`);
+		fail(
+			path,
+			`Invalid ${path} ${String(value)}: it is before 2001, so it may be epoch seconds. Pass epoch milliseconds.`,
+		);
 	}
 	if (ms > nowMs + MAX_FUTURE_MS) {
-		fail(path, `Invalid ${path} ${new Date(ms).toISOString()}: it is more than a day in the future. Check the clock or the value.`);
+		fail(
+			path,
+			`Invalid ${path} ${new Date(ms).toISOString()}: it is more than a day in the future. Check the clock or the value.`,
+		);
 	}
 	return Math.floor(ms);
 }
@@ -165,10 +192,15 @@ export function parseRange(
 ): MillisRange {
 	const checked = checkMeta(range, 'range');
 	const startMs =
-		checked.start === undefined ? defaultStartMs : parseRangeEnd(checked.start, 'range.start', zone);
+		checked.start === undefined
+			? defaultStartMs
+			: parseRangeEnd(checked.start, 'range.start', zone);
 	const endMs = checked.end === undefined ? nowMs : parseRangeEnd(checked.end, 'range.end', zone);
 	if (endMs < startMs) {
-		fail('range', `Invalid range: end ${new Date(endMs).toISOString()} is before start ${new Date(startMs).toISOString()}. Swap them.`);
+		fail(
+			'range',
+			`Invalid range: end ${new Date(endMs).toISOString()} is before start ${new Date(startMs).toISOString()}. Swap them.`,
+		);
 	}
 	return { startMs, endMs, isOpenEnded: checked.end === undefined };
 }
@@ -186,7 +218,10 @@ export function parseMoment(value: TimestampInput, path: string, zone: string): 
 /** Returns `zone` when it is a valid IANA time zone name. */
 export function checkZone(zone: unknown, path: string): string {
 	if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) {
-		fail(path, `Invalid ${path} ${JSON.stringify(zone)}. Use an IANA time zone name such as UTC, America/Sao_Paulo or Asia/Kolkata.`);
+		fail(
+			path,
+			`Invalid ${path} ${JSON.stringify(zone)}. Use an IANA time zone name such as UTC, America/Sao_Paulo or Asia/Kolkata.`,
+		);
 	}
 	return zone;
 }

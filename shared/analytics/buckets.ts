@@ -119,7 +119,11 @@ function localDayAt(ms: number, zone: string): LocalDay {
 		return cached;
 	}
 	const start = DateTime.fromMillis(ms, { zone }).startOf('day');
-	const day = { id: start.toFormat('yyyyLLdd'), startMs: start.toMillis(), endMs: start.plus({ days: 1 }).toMillis() };
+	const day = {
+		id: start.toFormat('yyyyLLdd'),
+		startMs: start.toMillis(),
+		endMs: start.plus({ days: 1 }).toMillis(),
+	};
 	lastDays.set(zone, day);
 	return day;
 }

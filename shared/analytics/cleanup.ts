@@ -7,7 +7,15 @@
 
 import type { Redis } from 'ioredis';
 
-import { DAY_MS, dayEndMs, dayIdAt, HOUR_MS, hourIdAt, hourStartMs, nextDayStartMs } from './buckets';
+import {
+	DAY_MS,
+	dayEndMs,
+	dayIdAt,
+	HOUR_MS,
+	hourIdAt,
+	hourStartMs,
+	nextDayStartMs,
+} from './buckets';
 import type { ResolvedAnalyticsOptions } from './config';
 import type { AnalyticsKeys } from './keys';
 import type { Recorder } from './recorder';
@@ -43,13 +51,22 @@ export async function cleanupOlderThan(
 	const oldestMs = nowMs - (Math.max(options.retentionDays, days) + 2) * DAY_MS;
 
 	const globalKeys: string[] = [];
-	for (let hour = Math.floor(oldestMs / HOUR_MS) * HOUR_MS; hour + HOUR_MS <= cutoffMs; hour += HOUR_MS) {
+	for (
+		let hour = Math.floor(oldestMs / HOUR_MS) * HOUR_MS;
+		hour + HOUR_MS <= cutoffMs;
+		hour += HOUR_MS
+	) {
 		globalKeys.push(keys.hour(hourIdAt(hour)));
 	}
 	const zone = options.timeZone;
 	for (let day = oldestMs; nextDayStartMs(day, zone) <= cutoffMs; day = nextDayStartMs(day, zone)) {
 		const id = dayIdAt(day, zone);
-		globalKeys.push(keys.day(id), keys.messagedContacts(id), keys.repliedContacts(id), keys.busiestContacts(id));
+		globalKeys.push(
+			keys.day(id),
+			keys.messagedContacts(id),
+			keys.repliedContacts(id),
+			keys.busiestContacts(id),
+		);
 	}
 	let deletedKeys = await unlinkInBatches(client, globalKeys);
 
@@ -78,7 +95,11 @@ async function cleanupCampaigns(
 	const total = await client.zcard(keys.campaigns());
 	for (let offset = total - 1; offset >= 0; offset -= BATCH_SIZE) {
 		// From the end, so removing members does not shift the pages still to read.
-		const campaignIds = await client.zrange(keys.campaigns(), Math.max(0, offset - BATCH_SIZE + 1), offset);
+		const campaignIds = await client.zrange(
+			keys.campaigns(),
+			Math.max(0, offset - BATCH_SIZE + 1),
+			offset,
+		);
 		for (const campaignId of campaignIds) {
 			const result = await cleanupCampaign(client, keys, zone, cutoffMs, campaignId);
 			deletedKeys += result.deletedKeys;
@@ -103,7 +124,9 @@ async function cleanupCampaign(
 			return false;
 		}
 		const endMs =
-			bucket.kind === 'hour' ? hourStartMs(bucket.bucketId) + HOUR_MS : dayEndMs(bucket.bucketId, zone);
+			bucket.kind === 'hour'
+				? hourStartMs(bucket.bucketId) + HOUR_MS
+				: dayEndMs(bucket.bucketId, zone);
 		return endMs <= cutoffMs;
 	});
 	let deletedKeys = await unlinkInBatches(client, oldKeys);

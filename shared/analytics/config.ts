@@ -116,7 +116,9 @@ export interface ResolvedAnalyticsOptions {
  * Validates `options` and applies the defaults. Throws `ConfigError` naming
  * the option, the value and the allowed range.
  */
-export function resolveAnalyticsOptions(options: AnalyticsManagerOptions): ResolvedAnalyticsOptions {
+export function resolveAnalyticsOptions(
+	options: AnalyticsManagerOptions,
+): ResolvedAnalyticsOptions {
 	const prefix = options.prefix ?? DEFAULT_ANALYTICS_PREFIX;
 	try {
 		assertValidPrefix(prefix);

@@ -126,7 +126,12 @@ function normalizeEventName(name: string): string {
 	return name.trim().toLowerCase().replace(/[_-]/g, '.');
 }
 
-function parseUpdate(data: Fields, event: string, instanceName: string, sentAtMs?: number): ParsedWebhookEvent {
+function parseUpdate(
+	data: Fields,
+	event: string,
+	instanceName: string,
+	sentAtMs?: number,
+): ParsedWebhookEvent {
 	const key = asFields(data.key) ?? {};
 	const messageId = checkedId(firstString(data.keyId, key.id));
 	const jid = firstString(data.remoteJid, key.remoteJid);
@@ -146,10 +151,24 @@ function parseUpdate(data: Fields, event: string, instanceName: string, sentAtMs
 		// NOTE: an ERROR status after the gateway accepted the message is not counted as a failure.
 		return { kind: 'ignored', ...base, reason: `${status.toLowerCase() || 'missing'}_status` };
 	}
-	return { kind: 'receipt', event, instanceName, messageId, phone: phone ?? '', status, level, atMs: sentAtMs };
+	return {
+		kind: 'receipt',
+		event,
+		instanceName,
+		messageId,
+		phone: phone ?? '',
+		status,
+		level,
+		atMs: sentAtMs,
+	};
 }
 
-function parseUpsert(data: Fields, event: string, instanceName: string, sentAtMs?: number): ParsedWebhookEvent {
+function parseUpsert(
+	data: Fields,
+	event: string,
+	instanceName: string,
+	sentAtMs?: number,
+): ParsedWebhookEvent {
 	const key = asFields(data.key) ?? {};
 	const messageId = checkedId(firstString(key.id));
 	const jid = contactJid(key);
@@ -252,7 +271,9 @@ function firstString(...values: unknown[]): string | undefined {
 }
 
 function asFields(value: unknown): Fields | undefined {
-	return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
+	return typeof value === 'object' && value !== null && !Array.isArray(value)
+		? (value as Fields)
+		: undefined;
 }
 
 function parseJson(text: string): unknown {

@@ -45,7 +45,9 @@ export function toQueueRef(event: QueueEvent, context: InputContext, path = ''):
 /** Validates a batch of queue events, collecting the issues of every event. */
 export function toQueueRefs(events: QueueEvent[], context: InputContext): MessageRef[] {
 	if (!Array.isArray(events)) {
-		throw new ValidationError([{ path: 'events', message: 'Invalid events: pass an array of queue events.' }]);
+		throw new ValidationError([
+			{ path: 'events', message: 'Invalid events: pass an array of queue events.' },
+		]);
 	}
 	const issues: ValidationIssue[] = [];
 	const refs: MessageRef[] = [];
@@ -66,7 +68,11 @@ export function toQueueRefs(events: QueueEvent[], context: InputContext): Messag
 }
 
 /** Validates the phone and `meta` of a track method. */
-export function toTrackRef(phone: unknown, meta: SentMeta | undefined, context: InputContext): MessageRef {
+export function toTrackRef(
+	phone: unknown,
+	meta: SentMeta | undefined,
+	context: InputContext,
+): MessageRef {
 	const fields = checkMeta(meta);
 	return {
 		jobId: checkOptionalId(fields.jobId, 'meta.jobId'),

@@ -75,7 +75,11 @@ export class Queries {
 	 * Returns one counter summed per range, for daily time series: `ranges[i]`
 	 * becomes `values[i]`. All ranges share one pipeline.
 	 */
-	async sumFieldPerRange(ranges: MillisRange[], field: string, campaignId?: string): Promise<number[]> {
+	async sumFieldPerRange(
+		ranges: MillisRange[],
+		field: string,
+		campaignId?: string,
+	): Promise<number[]> {
 		const keyLists = ranges.map((range) => this.bucketKeys(this.plan(range), campaignId));
 		return await this.sumFieldPerKeyList(keyLists, field);
 	}

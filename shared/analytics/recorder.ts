@@ -79,11 +79,13 @@ export class Recorder {
 	/** Records queued messages; returns how many were new. */
 	async queued(messages: MessageRef[]): Promise<number> {
 		const results = await this.runBatch(messages, (pipeline, message) => {
-			queueScript(pipeline, 'waaQueued', this.keys.message(message.jobId), this.context(message.atMs), [
-				message.phone,
-				message.campaignId,
-				message.instanceName,
-			]);
+			queueScript(
+				pipeline,
+				'waaQueued',
+				this.keys.message(message.jobId),
+				this.context(message.atMs),
+				[message.phone, message.campaignId, message.instanceName],
+			);
 		});
 		return results.filter((result) => result === 1).length;
 	}
@@ -91,11 +93,13 @@ export class Recorder {
 	/** Records cancelled messages; returns how many were new. */
 	async cancelled(messages: MessageRef[]): Promise<number> {
 		const results = await this.runBatch(messages, (pipeline, message) => {
-			queueScript(pipeline, 'waaCancelled', this.keys.message(message.jobId), this.context(message.atMs), [
-				message.phone,
-				message.campaignId,
-				message.instanceName,
-			]);
+			queueScript(
+				pipeline,
+				'waaCancelled',
+				this.keys.message(message.jobId),
+				this.context(message.atMs),
+				[message.phone, message.campaignId, message.instanceName],
+			);
 		});
 		return results.filter((result) => result === 1).length;
 	}
@@ -104,7 +108,11 @@ export class Recorder {
 	 * Records a send. State is kept per job id, else per gateway message id;
 	 * without either the send is counted every time. Returns whether it counted.
 	 */
-	async sent(message: MessageRef, processingMs: number | undefined, attempts: number | undefined): Promise<boolean> {
+	async sent(
+		message: MessageRef,
+		processingMs: number | undefined,
+		attempts: number | undefined,
+	): Promise<boolean> {
 		const { mode, key } = this.stateOf(message);
 		const reply = (await this.run('waaSent', key, message.atMs, [
 			mode,
@@ -122,7 +130,10 @@ export class Recorder {
 	/** Records a failed attempt that will be retried; returns the retries counted. */
 	async attemptFailed(message: MessageRef, attempt: number): Promise<number> {
 		const key = this.keys.message(message.jobId);
-		return (await this.run('waaAttemptFailed', key, message.atMs, [message.campaignId, attempt])) as number;
+		return (await this.run('waaAttemptFailed', key, message.atMs, [
+			message.campaignId,
+			attempt,
+		])) as number;
 	}
 
 	/** Records a final failure; returns 1 counted, 0 already failed, -1 already sent. */
@@ -199,7 +210,12 @@ export class Recorder {
 	}
 
 	/** Adds plain counters to the event's buckets, globally and for the campaign. */
-	async count(campaignId: string, withGlobal: boolean, updates: CounterUpdates, atMs: number): Promise<void> {
+	async count(
+		campaignId: string,
+		withGlobal: boolean,
+		updates: CounterUpdates,
+		atMs: number,
+	): Promise<void> {
 		const args: (string | number)[] = [campaignId, withGlobal ? '1' : '0'];
 		for (const [field, amount] of updates) {
 			if (amount !== 0) {
@@ -227,7 +243,12 @@ export class Recorder {
 		return { mode: 'none', key: this.keys.meta() };
 	}
 
-	private run(name: ScriptName, key: string, atMs: number, args: (string | number)[]): Promise<unknown> {
+	private run(
+		name: ScriptName,
+		key: string,
+		atMs: number,
+		args: (string | number)[],
+	): Promise<unknown> {
 		return runScript(this.client, name, key, this.context(atMs), args);
 	}
 

@@ -44,7 +44,9 @@ describe('AnalyticsManager arguments', () => {
 
 	it('rejects an invalid phone', async () => {
 		const error = await rejection(manager.trackMessageSent('abc', 'text'));
-		expect(error.message).toMatch(/^phone: Invalid phone "abc"\. Pass digits with the country code/);
+		expect(error.message).toMatch(
+			/^phone: Invalid phone "abc"\. Pass digits with the country code/,
+		);
 	});
 
 	it.each([
@@ -61,18 +63,24 @@ describe('AnalyticsManager arguments', () => {
 	});
 
 	it('rejects an unparsable timestamp', async () => {
-		const error = await rejection(manager.trackMessageSent('34600000001', 'text', { timestamp: 'tomorrow 9am' }));
+		const error = await rejection(
+			manager.trackMessageSent('34600000001', 'text', { timestamp: 'tomorrow 9am' }),
+		);
 		expect(error.issues[0].path).toBe('meta.timestamp');
 	});
 
 	it('rejects epoch seconds', async () => {
-		const error = await rejection(manager.trackMessageSent('34600000001', 'text', { timestamp: 1_743_500_000 }));
+		const error = await rejection(
+			manager.trackMessageSent('34600000001', 'text', { timestamp: 1_743_500_000 }),
+		);
 		expect(error.message).toMatch(/may be epoch seconds/);
 	});
 
 	it('rejects a far future timestamp', async () => {
 		const future = Date.now() + 3 * 24 * 3_600_000;
-		const error = await rejection(manager.trackMessageSent('34600000001', 'text', { timestamp: future }));
+		const error = await rejection(
+			manager.trackMessageSent('34600000001', 'text', { timestamp: future }),
+		);
 		expect(error.message).toMatch(/more than a day in the future/);
 	});
 
@@ -87,7 +95,9 @@ describe('AnalyticsManager arguments', () => {
 	});
 
 	it('rejects an unknown end reason', async () => {
-		const error = await rejection(manager.trackConversationEnded('34600000001', 'abandoned' as never));
+		const error = await rejection(
+			manager.trackConversationEnded('34600000001', 'abandoned' as never),
+		);
 		expect(error.issues[0].path).toBe('reason');
 	});
 
@@ -101,7 +111,7 @@ describe('AnalyticsManager arguments', () => {
 		expect(error.message).toBe('campaignId: Missing campaignId. Pass a non-empty string.');
 	});
 
-	it('names every invalid event of a batch', async () => {
+	it('names every invalid batch event', async () => {
 		const batch = [event, { ...event, phone: 'n/a' }, { ...event, jobId: '' }];
 		const error = await rejection(manager.recordQueued(batch));
 		expect(error.issues.map((issue) => issue.path)).toEqual(['[1].phone', '[2].jobId']);
@@ -120,7 +130,9 @@ describe('AnalyticsManager arguments', () => {
 	});
 
 	it('rejects a reversed range', async () => {
-		const error = await rejection(manager.getMessageMetrics({ start: '2025-04-02', end: '2025-04-01' }));
+		const error = await rejection(
+			manager.getMessageMetrics({ start: '2025-04-02', end: '2025-04-01' }),
+		);
 		expect(error.message).toMatch(/is before start/);
 	});
 
@@ -210,7 +222,7 @@ describe('readAnalyticsEnv', () => {
 		});
 	});
 
-	it('keeps database 1 when the URL names the queue database', () => {
+	it('keeps database 1 despite URL', () => {
 		expect(readAnalyticsEnv({ REDIS_URL: 'redis://127.0.0.1:6390/0' }).db).toBe(1);
 	});
 

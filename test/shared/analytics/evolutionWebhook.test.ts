@@ -1,7 +1,7 @@
 import { parseEvolutionWebhook } from '../../../shared/analytics';
 import { ValidationError } from '../../../shared/errors';
 
-/** An envelope as Evolution API v2 posts it, with a fake API key. */
+/** Builds an envelope as Evolution API v2 posts it, with a fake API key. */
 function envelope(event: string, data: unknown): Record<string, unknown> {
 	return {
 		event,
@@ -15,7 +15,10 @@ function envelope(event: string, data: unknown): Record<string, unknown> {
 	};
 }
 
-function statusUpdate(status: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function statusUpdate(
+	status: unknown,
+	extra: Record<string, unknown> = {},
+): Record<string, unknown> {
 	return envelope('messages.update', {
 		keyId: 'BAE58DA6CBC941BC',
 		remoteJid: '34600000001@s.whatsapp.net',
@@ -29,7 +32,12 @@ function statusUpdate(status: unknown, extra: Record<string, unknown> = {}): Rec
 
 function inboundText(key: Record<string, unknown>, extra: Record<string, unknown> = {}) {
 	return envelope('messages.upsert', {
-		key: { remoteJid: '34600000001@s.whatsapp.net', fromMe: false, id: '3EB0C767D26A1D8C1F2A', ...key },
+		key: {
+			remoteJid: '34600000001@s.whatsapp.net',
+			fromMe: false,
+			id: '3EB0C767D26A1D8C1F2A',
+			...key,
+		},
 		pushName: 'Ana',
 		status: 'DELIVERY_ACK',
 		message: { conversation: 'Yes, please book me in' },
@@ -102,7 +110,7 @@ describe('parseEvolutionWebhook', () => {
 		expect(event).toMatchObject({ kind: 'inbound', messageType: 'image' });
 	});
 
-	it('resolves a LID chat to the phone JID', () => {
+	it('resolves LID chats to phones', () => {
 		const key = { remoteJid: '201234567890123@lid', senderPn: '34600000002@s.whatsapp.net' };
 		const [event] = parseEvolutionWebhook(inboundText(key));
 		expect(event).toMatchObject({ kind: 'inbound', phone: '34600000002' });
@@ -160,6 +168,8 @@ describe('parseEvolutionWebhook', () => {
 	);
 
 	it('names the body in the error', () => {
-		expect(() => parseEvolutionWebhook({})).toThrow(/body: Invalid Evolution API webhook: missing "event"/);
+		expect(() => parseEvolutionWebhook({})).toThrow(
+			/body: Invalid Evolution API webhook: missing "event"/,
+		);
 	});
 });

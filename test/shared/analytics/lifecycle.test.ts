@@ -28,11 +28,17 @@ describe('AnalyticsManager lifecycle', () => {
 		await expect(manager.getMessageMetrics()).rejects.toThrow('The analytics manager is closed.');
 	});
 
-	it('keeps every key under the prefix hash tag', async () => {
+	it('keeps keys under one hash tag', async () => {
 		const prefix = uniquePrefix();
 		const manager = harness.manager({ prefix });
 		await manager.recordQueued([
-			{ jobId: 'acme:1', instanceName: 'acme', phone: '34600000001', messageType: 'text', campaignId: 'C-1' },
+			{
+				jobId: 'acme:1',
+				instanceName: 'acme',
+				phone: '34600000001',
+				messageType: 'text',
+				campaignId: 'C-1',
+			},
 		]);
 		await manager.recordSent({
 			jobId: 'acme:1',
@@ -84,9 +90,18 @@ describe('AnalyticsManager lifecycle', () => {
 		const prefix = uniquePrefix();
 		const manager = harness.manager({ prefix });
 		const recent = new Date().toISOString();
-		await manager.trackMessageSent('34600000001', 'text', { campaignId: 'C-OLD', timestamp: '2025-04-01T10:00:00Z' });
-		await manager.trackMessageSent('34600000002', 'text', { campaignId: 'C-NEW', timestamp: '2025-04-01T10:00:00Z' });
-		await manager.trackMessageSent('34600000003', 'text', { campaignId: 'C-NEW', timestamp: recent });
+		await manager.trackMessageSent('34600000001', 'text', {
+			campaignId: 'C-OLD',
+			timestamp: '2025-04-01T10:00:00Z',
+		});
+		await manager.trackMessageSent('34600000002', 'text', {
+			campaignId: 'C-NEW',
+			timestamp: '2025-04-01T10:00:00Z',
+		});
+		await manager.trackMessageSent('34600000003', 'text', {
+			campaignId: 'C-NEW',
+			timestamp: recent,
+		});
 
 		const client = harness.inspector();
 		await client.config('RESETSTAT');
@@ -154,7 +169,9 @@ describe('AnalyticsManager with Redis down', () => {
 		await server.stop();
 		manager = createAnalyticsManager({ ...server.connection, prefix: uniquePrefix() });
 		const startedAt = Date.now();
-		const error = await manager.trackMessageSent('34600000001', 'text').catch((reason: unknown) => reason);
+		const error = await manager
+			.trackMessageSent('34600000001', 'text')
+			.catch((reason: unknown) => reason);
 		expect(error).toBeInstanceOf(RedisUnavailableError);
 		expect((error as Error).message).toBe(
 			`Redis refused the connection at 127.0.0.1:${server.port}. Check the host and port, and that Redis is running.`,
@@ -163,16 +180,26 @@ describe('AnalyticsManager with Redis down', () => {
 	});
 
 	it('fails fast when Redis goes away', async () => {
-		manager = createAnalyticsManager({ ...server.connection, prefix: uniquePrefix(), connectTimeoutMs: 1000 });
+		manager = createAnalyticsManager({
+			...server.connection,
+			prefix: uniquePrefix(),
+			connectTimeoutMs: 1000,
+		});
 		await manager.trackMessageSent('34600000001', 'text');
 		await server.kill();
 		const startedAt = Date.now();
-		await expect(manager.trackMessageSent('34600000002', 'text')).rejects.toThrow(RedisUnavailableError);
+		await expect(manager.trackMessageSent('34600000002', 'text')).rejects.toThrow(
+			RedisUnavailableError,
+		);
 		expect(Date.now() - startedAt).toBeLessThan(3000);
 	});
 
 	it('recovers when Redis returns', async () => {
-		manager = createAnalyticsManager({ ...server.connection, prefix: uniquePrefix(), connectTimeoutMs: 1000 });
+		manager = createAnalyticsManager({
+			...server.connection,
+			prefix: uniquePrefix(),
+			connectTimeoutMs: 1000,
+		});
 		await manager.trackMessageSent('34600000001', 'text');
 		await server.kill();
 		await manager.getMessageMetrics().catch(() => undefined);
@@ -186,7 +213,10 @@ describe('AnalyticsManager with Redis down', () => {
 	});
 });
 
-async function scanKeys(harness: ReturnType<typeof useAnalyticsHarness>, pattern: string): Promise<string[]> {
+async function scanKeys(
+	harness: ReturnType<typeof useAnalyticsHarness>,
+	pattern: string,
+): Promise<string[]> {
 	const client = harness.inspector();
 	const keys: string[] = [];
 	let cursor = '0';

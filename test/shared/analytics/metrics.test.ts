@@ -14,7 +14,11 @@ async function sendOn(
 	const timestamp = `${day}T10:00:00Z`;
 	const messageId = `wamid.${id}`;
 	const campaignId = options.campaignId ?? 'C-1';
-	await manager.trackMessageSent(`3460000${id.padStart(4, '0')}`, 'text', { messageId, campaignId, timestamp });
+	await manager.trackMessageSent(`3460000${id.padStart(4, '0')}`, 'text', {
+		messageId,
+		campaignId,
+		timestamp,
+	});
 	if (options.delivered) {
 		await manager.trackMessageDelivered(`3460000${id.padStart(4, '0')}`, messageId, { timestamp });
 	}
@@ -54,14 +58,17 @@ describe('AnalyticsManager rates', () => {
 		expect((await manager.getCampaignMetrics('C-1', APRIL)).deliveryRate).toBe(25);
 	});
 
-	it('flags a conversion rate above 100 %', async () => {
+	it('flags conversion rate above 100 %', async () => {
 		const manager = harness.manager();
 		await sendOn(manager, '2025-04-03', '1', { delivered: true });
 		const meta = { campaignId: 'C-1', timestamp: '2025-04-03T12:00:00Z' };
 		await manager.trackConversion('34600000001', 'sale', 40, meta);
 		await manager.trackConversion('34600000001', 'sale', 60, meta);
 
-		const conversions = await manager.getConversionMetrics({ start: '2025-04-03', end: '2025-04-04' });
+		const conversions = await manager.getConversionMetrics({
+			start: '2025-04-03',
+			end: '2025-04-04',
+		});
 		expect(conversions.conversions).toBe(2);
 		expect(conversions.delivered).toBe(1);
 		expect(conversions.conversionRate).toBe(200);
@@ -128,7 +135,10 @@ describe('AnalyticsManager.getMessageTimeSeries', () => {
 	it('shows another metric', async () => {
 		const manager = harness.manager();
 		await sendOn(manager, '2025-04-02', '1', { delivered: true });
-		const series = await manager.getMessageTimeSeries(2, { end: '2025-04-02', metric: 'delivered' });
+		const series = await manager.getMessageTimeSeries(2, {
+			end: '2025-04-02',
+			metric: 'delivered',
+		});
 		expect(series.map((point) => point.value)).toEqual([0, 1]);
 	});
 
@@ -159,9 +169,18 @@ describe('AnalyticsManager costs', () => {
 		const manager = harness.manager({ costPerMessage: 0.01 });
 		await manager.setInstanceCost('acme', 0.02);
 		await manager.setCampaignCost('C-1', 0.05);
-		await manager.trackMessageSent('34600000001', 'text', { campaignId: 'C-1', instanceName: 'acme' });
-		await manager.trackMessageSent('34600000002', 'text', { campaignId: 'C-2', instanceName: 'acme' });
-		await manager.trackMessageSent('34600000003', 'text', { campaignId: 'C-3', instanceName: 'other' });
+		await manager.trackMessageSent('34600000001', 'text', {
+			campaignId: 'C-1',
+			instanceName: 'acme',
+		});
+		await manager.trackMessageSent('34600000002', 'text', {
+			campaignId: 'C-2',
+			instanceName: 'acme',
+		});
+		await manager.trackMessageSent('34600000003', 'text', {
+			campaignId: 'C-3',
+			instanceName: 'other',
+		});
 		expect((await manager.getCampaignMetrics('C-1')).cost).toBe(0.05);
 		expect((await manager.getCampaignMetrics('C-2')).cost).toBe(0.02);
 		expect((await manager.getCampaignMetrics('C-3')).cost).toBe(0.01);
@@ -199,7 +218,7 @@ describe('AnalyticsManager conversations', () => {
 	const start = Date.parse('2025-04-01T09:00:00Z');
 	const day = { start: '2025-04-01', end: '2025-04-02' };
 
-	it('measures response time to the next inbound message', async () => {
+	it('measures response time to reply', async () => {
 		const manager = harness.manager();
 		await manager.trackMessageSent('34600000001', 'text', { timestamp: start });
 		await manager.trackMessageSent('34600000002', 'text', { timestamp: start });
@@ -214,7 +233,7 @@ describe('AnalyticsManager conversations', () => {
 		expect(conversations.responseRate).toBe(50);
 	});
 
-	it('ignores an inbound message before the outbound one', async () => {
+	it('ignores inbound before outbound', async () => {
 		const manager = harness.manager();
 		await manager.trackMessageReceived('34600000001', 'text', { timestamp: start });
 		await manager.trackMessageSent('34600000001', 'text', { timestamp: start + 60_000 });
@@ -246,7 +265,7 @@ describe('AnalyticsManager conversations', () => {
 		expect((await manager.getConversationMetrics(day)).handoffs).toBe(1);
 	});
 
-	it('starts a conversation with the first message', async () => {
+	it('starts conversation with first message', async () => {
 		const manager = harness.manager();
 		await manager.trackMessageReceived('34600000001', 'text', { timestamp: start });
 		await manager.trackMessageSent('34600000001', 'text', { timestamp: start + 60_000 });
@@ -258,7 +277,10 @@ describe('AnalyticsManager conversations', () => {
 		const manager = harness.manager();
 		await manager.trackMessageReceived('34600000001', 'text', { timestamp: start });
 		await manager.trackMessageReceived('34600000001', 'text', { timestamp: start + 25 * HOUR_MS });
-		const conversations = await manager.getConversationMetrics({ start: '2025-04-01', end: '2025-04-03' });
+		const conversations = await manager.getConversationMetrics({
+			start: '2025-04-01',
+			end: '2025-04-03',
+		});
 		expect(conversations.started).toBe(2);
 		expect(conversations.endedBy.timeout).toBe(1);
 	});
@@ -267,7 +289,9 @@ describe('AnalyticsManager conversations', () => {
 		const manager = harness.manager();
 		await manager.trackMessageReceived('34600000001', 'text');
 		await manager.trackMessageReceived('34600000002', 'text');
-		await manager.trackMessageReceived('34600000003', 'text', { timestamp: Date.now() - 30 * HOUR_MS });
+		await manager.trackMessageReceived('34600000003', 'text', {
+			timestamp: Date.now() - 30 * HOUR_MS,
+		});
 		await manager.trackConversationEnded('34600000002', 'completed');
 		expect((await manager.getConversationMetrics()).activeConversations).toBe(1);
 	});
@@ -275,8 +299,16 @@ describe('AnalyticsManager conversations', () => {
 	it('counts intents and sentiments', async () => {
 		const manager = harness.manager();
 		const meta = { timestamp: start };
-		await manager.trackMessageReceived('34600000001', 'text', { ...meta, intent: 'pricing', sentiment: 'positive' });
-		await manager.trackMessageReceived('34600000002', 'other', { ...meta, intent: 'pricing', sentiment: 'negative' });
+		await manager.trackMessageReceived('34600000001', 'text', {
+			...meta,
+			intent: 'pricing',
+			sentiment: 'positive',
+		});
+		await manager.trackMessageReceived('34600000002', 'other', {
+			...meta,
+			intent: 'pricing',
+			sentiment: 'negative',
+		});
 		const conversations = await manager.getConversationMetrics(day);
 		expect(conversations.intents).toEqual({ pricing: 2 });
 		expect(conversations.sentiments).toEqual({ positive: 1, negative: 1 });

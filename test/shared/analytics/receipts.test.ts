@@ -148,7 +148,7 @@ describe('AnalyticsManager.handleEvolutionWebhook', () => {
 		expect((await manager.getCampaignMetrics('C-1')).read).toBe(0);
 	});
 
-	it('counts a receipt that came before the send', async () => {
+	it('counts receipt arriving before send', async () => {
 		const manager = harness.manager();
 		const [early] = await manager.handleEvolutionWebhook(receipt('DELIVERY_ACK'));
 		expect(early).toMatchObject({ type: 'ignored', reason: 'unknown_message' });
@@ -166,7 +166,7 @@ describe('AnalyticsManager.handleEvolutionWebhook', () => {
 		expect(outcome).toMatchObject({ type: 'ignored', reason: 'expired_message' });
 	});
 
-	it('counts an inbound reply with its response time', async () => {
+	it('counts reply with response time', async () => {
 		const manager = harness.manager();
 		const sentAt = wholeSeconds(Date.now() - 300_000);
 		await sendMessage(manager, sentAt);
@@ -208,7 +208,11 @@ describe('AnalyticsManager.handleEvolutionWebhook', () => {
 
 	it('ignores other events', async () => {
 		const manager = harness.manager();
-		const body = envelope('connection.update', { instance: 'acme', state: 'open', statusReason: 200 });
+		const body = envelope('connection.update', {
+			instance: 'acme',
+			state: 'open',
+			statusReason: 200,
+		});
 		const [outcome] = await manager.handleEvolutionWebhook(body);
 		expect(outcome).toMatchObject({ type: 'ignored', reason: 'other_event' });
 	});
@@ -234,9 +238,12 @@ describe('AnalyticsManager.handleEvolutionWebhook', () => {
 describe('AnalyticsManager manual receipts', () => {
 	const harness = useAnalyticsHarness();
 
-	it('counts a delivery once per message id', async () => {
+	it('counts delivery once per id', async () => {
 		const manager = harness.manager();
-		await manager.trackMessageSent('34600000001', 'text', { messageId: 'wamid.A1', campaignId: 'C-1' });
+		await manager.trackMessageSent('34600000001', 'text', {
+			messageId: 'wamid.A1',
+			campaignId: 'C-1',
+		});
 		await manager.trackMessageDelivered('34600000001', 'wamid.A1');
 		await manager.trackMessageDelivered('34600000001', 'wamid.A1');
 		await manager.trackMessageRead('34600000001', 'wamid.A1');
@@ -254,15 +261,17 @@ describe('AnalyticsManager manual receipts', () => {
 		expect((await manager.getMessageMetrics()).sent).toBe(1);
 	});
 
-	it('counts a read for an untracked message', async () => {
+	it('counts read of untracked message', async () => {
 		const manager = harness.manager();
-		await manager.trackMessageRead('34600000001', 'wamid.A3', { timestamp: '2025-04-01T10:00:00Z' });
+		await manager.trackMessageRead('34600000001', 'wamid.A3', {
+			timestamp: '2025-04-01T10:00:00Z',
+		});
 		const metrics = await manager.getMessageMetrics({ start: '2025-04-01', end: '2025-04-02' });
 		expect(metrics.delivered).toBe(1);
 		expect(metrics.read).toBe(1);
 	});
 
-	it('links a manual send to webhook receipts', async () => {
+	it('links manual sends to webhooks', async () => {
 		const manager = harness.manager();
 		await manager.trackMessageSent('34600000001', 'text', { messageId: MESSAGE_ID });
 		const [outcome] = await manager.handleEvolutionWebhook(receipt('DELIVERY_ACK'));
@@ -270,7 +279,7 @@ describe('AnalyticsManager manual receipts', () => {
 	});
 });
 
-/** Every key and value under `pattern`, for checks; SCAN with MATCH on the test's own prefix. */
+/** Returns every key and value under `pattern`, read with SCAN and MATCH on the test's own prefix. */
 async function dumpPrefix(client: import('ioredis').Redis, pattern: string): Promise<string> {
 	const parts: string[] = [];
 	let cursor = '0';

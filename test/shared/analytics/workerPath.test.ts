@@ -15,16 +15,30 @@ function job(id: string, timestamp = DAY_1, campaignId = 'C-1'): QueueEvent {
 	};
 }
 
-async function fail(manager: AnalyticsManager, event: QueueEvent, attempt: number): Promise<boolean> {
+async function fail(
+	manager: AnalyticsManager,
+	event: QueueEvent,
+	attempt: number,
+): Promise<boolean> {
 	return await manager.recordAttemptFailed({ ...event, error: 'HTTP 503', attempt });
 }
 
-async function send(manager: AnalyticsManager, event: QueueEvent, attempts = 1, messageId = `BAE${event.jobId}`) {
+async function send(
+	manager: AnalyticsManager,
+	event: QueueEvent,
+	attempts = 1,
+	messageId = `BAE${event.jobId}`,
+) {
 	return await manager.recordSent({ ...event, messageId, processingTimeMs: 250, attempts });
 }
 
 async function deadLetter(manager: AnalyticsManager, event: QueueEvent, attempts = 3) {
-	return await manager.recordDeadLettered({ ...event, error: 'HTTP 503', reason: 'server_error', attempts });
+	return await manager.recordDeadLettered({
+		...event,
+		error: 'HTTP 503',
+		reason: 'server_error',
+		attempts,
+	});
 }
 
 describe('AnalyticsManager worker path', () => {
@@ -53,7 +67,7 @@ describe('AnalyticsManager worker path', () => {
 		expect(campaign.queued).toBe(1);
 	});
 
-	it('counts an exhausted message as one failure', async () => {
+	it('counts exhausted message as failure', async () => {
 		const manager = harness.manager();
 		const message = job('1');
 		await manager.recordQueued([message]);
@@ -96,14 +110,17 @@ describe('AnalyticsManager worker path', () => {
 		expect(globalFailed.map((point) => point.value)).toEqual([0, 0]);
 	});
 
-	it('keeps dead-letter events in the error rate', async () => {
+	it('keeps dead letters in error rate', async () => {
 		const manager = harness.manager();
 		const message = job('1');
 		await deadLetter(manager, message, 1);
 		await manager.recordRequeued(message);
 		await send(manager, message, 1);
 
-		const performance = await manager.getPerformanceMetrics({ start: '2025-04-01', end: '2025-04-02' });
+		const performance = await manager.getPerformanceMetrics({
+			start: '2025-04-01',
+			end: '2025-04-02',
+		});
 		expect(performance.deadLettered).toBe(1);
 		expect(performance.errorRate).toBe(50);
 	});
@@ -120,7 +137,7 @@ describe('AnalyticsManager worker path', () => {
 		expect(campaign.pending).toBe(1);
 	});
 
-	it('ignores a requeue of a healthy job', async () => {
+	it('ignores requeue of healthy job', async () => {
 		const manager = harness.manager();
 		const message = job('1');
 		await manager.recordQueued([message]);
@@ -150,7 +167,7 @@ describe('AnalyticsManager worker path', () => {
 		expect((await manager.getCampaignMetrics('C-1')).sent).toBe(1);
 	});
 
-	it('ignores a dead letter after a send', async () => {
+	it('ignores dead letter after send', async () => {
 		const manager = harness.manager();
 		const message = job('1');
 		await send(manager, message);
@@ -197,7 +214,9 @@ describe('AnalyticsManager worker path', () => {
 		expect(campaign.failed).toBe(1);
 		expect(campaign.cancelled).toBe(1);
 		expect(campaign.pending).toBe(1);
-		expect(campaign.queued).toBe(campaign.sent + campaign.failed + campaign.cancelled + campaign.pending);
+		expect(campaign.queued).toBe(
+			campaign.sent + campaign.failed + campaign.cancelled + campaign.pending,
+		);
 		expect(campaign.anomalies).toEqual([]);
 	});
 
@@ -212,11 +231,24 @@ describe('AnalyticsManager worker path', () => {
 
 	it('reports processing time and throughput', async () => {
 		const manager = harness.manager();
-		await manager.recordSent({ ...job('1'), messageId: 'BAE1', processingTimeMs: 100, attempts: 1 });
-		await manager.recordSent({ ...job('2'), messageId: 'BAE2', processingTimeMs: 300, attempts: 1 });
+		await manager.recordSent({
+			...job('1'),
+			messageId: 'BAE1',
+			processingTimeMs: 100,
+			attempts: 1,
+		});
+		await manager.recordSent({
+			...job('2'),
+			messageId: 'BAE2',
+			processingTimeMs: 300,
+			attempts: 1,
+		});
 		await manager.trackMessageSent('34600000009', 'text', { timestamp: DAY_1 });
 
-		const performance = await manager.getPerformanceMetrics({ start: '2025-04-01', end: '2025-04-02' });
+		const performance = await manager.getPerformanceMetrics({
+			start: '2025-04-01',
+			end: '2025-04-02',
+		});
 		expect(performance.averageProcessingTime).toBe(200);
 		expect(performance.messagesSentPerHour).toBe(0.13);
 		expect(performance.errorRate).toBe(0);
