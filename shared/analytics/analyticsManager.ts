@@ -262,7 +262,11 @@ export class AnalyticsManager {
 		await this.execute(() => this.recorder.receipt(id, level, 'manual', ref));
 	}
 
-	/** Starts a conversation with the contact unless one is active. */
+	/**
+	 * Starts a conversation with the contact unless one is active. `direction`
+	 * is checked but not counted: conversations also start with the first
+	 * message in or out, which carries no direction of its own here.
+	 */
 	async trackConversationStarted(
 		phone: string,
 		direction: ConversationDirection,

@@ -117,9 +117,10 @@ export class Queries {
 
 	/**
 	 * Returns the contacts with the most messages in and out on the days that
-	 * overlap `range`. Each day keeps its busiest 1,000 contacts and this reads
-	 * its top 50, so the list is exact for contacts that lead on their days
-	 * and an estimate below that.
+	 * overlap `range`. Each day keeps at least its busiest 500 contacts, and
+	 * this reads its top 50. The list is exact for contacts that lead on their
+	 * days. Below that it is an estimate, because a contact trimmed from a
+	 * day's set starts again from 0 on that day.
 	 */
 	async topContacts(range: MillisRange, limit: number): Promise<TopConversation[]> {
 		const dayIds = this.overlappingDayIds(range);

@@ -42,10 +42,10 @@ export const PENDING_RECEIPT_TTL_SECONDS = 3600;
 export const INBOUND_DEDUP_TTL_SECONDS = 24 * 3600;
 
 /** Contacts kept per day in the busiest-contacts set; the rest are trimmed. */
-export const BUSIEST_CONTACTS_KEPT = 1000;
+export const BUSIEST_CONTACTS_KEPT = 500;
 
 /** The busiest-contacts set is trimmed when a day counter reaches a multiple of this. */
-const BUSIEST_TRIM_INTERVAL = 1000;
+const BUSIEST_TRIM_INTERVAL = 500;
 
 /**
  * Every this many events (counted by a day counter), an event that touches a

@@ -86,6 +86,33 @@ describe('AnalyticsManager lifecycle', () => {
 		expect(await client.ttl(`{${prefix}}:m:acme:1`)).toBeGreaterThan(7 * DAY_S - 60);
 	});
 
+	it('bounds the busiest contacts set', async () => {
+		const prefix = uniquePrefix();
+		const manager = harness.manager({ prefix });
+		const timestamp = '2025-04-01T10:00:00Z';
+		for (let i = 0; i < 1200; i++) {
+			await manager.trackMessageSent(`346${String(i).padStart(8, '0')}`, 'text', { timestamp });
+		}
+		const size = await harness.inspector().zcard(`{${prefix}}:top:20250401`);
+		expect(size).toBeGreaterThanOrEqual(500);
+		expect(size).toBeLessThanOrEqual(1000);
+	});
+
+	it('sweeps timed-out conversations while recording', async () => {
+		const prefix = uniquePrefix();
+		const manager = harness.manager({ prefix });
+		for (let i = 0; i < 20; i++) {
+			const phone = `346${String(i).padStart(8, '0')}`;
+			await manager.trackMessageReceived(phone, 'text', { timestamp: '2025-04-01T10:00:00Z' });
+		}
+		for (let i = 0; i < 32; i++) {
+			await manager.trackMessageSent('34699999999', 'text');
+		}
+		expect(await harness.inspector().zcard(`{${prefix}}:conversations`)).toBe(1);
+		const old = await manager.getConversationMetrics({ start: '2025-04-01', end: '2025-04-02' });
+		expect(old.endedBy.timeout).toBe(20);
+	});
+
 	it('removes data older than the cutoff', async () => {
 		const prefix = uniquePrefix();
 		const manager = harness.manager({ prefix });
