@@ -373,8 +373,8 @@ export class AnalyticsManager {
 	 * Records that the gateway accepted a message: sent, not yet delivered.
 	 * Idempotent per job id, so a job run again after a crash counts once.
 	 * A dead-lettered or cancelled job that is sent stops counting as such.
-	 * Links `messageId` to the job, so receipts find it; receipts that came
-	 * before this call are counted now.
+	 * Links `messageId`, and every id in `messageIds` for a split text, to the
+	 * job, so receipts find it. Receipts that came before this call count now.
 	 * @returns whether this call counted the send.
 	 */
 	async recordSent(event: SentEvent): Promise<boolean> {
@@ -382,7 +382,8 @@ export class AnalyticsManager {
 		ref.messageId = checkId(event.messageId, 'messageId');
 		const processingMs = checkDurationMs(event.processingTimeMs, 'processingTimeMs');
 		const attempts = checkAttempts(event.attempts, 'attempts');
-		return await this.execute(() => this.recorder.sent(ref, processingMs, attempts));
+		const parts = checkPartIds(event.messageIds, ref.messageId);
+		return await this.execute(() => this.recorder.sent(ref, processingMs, attempts, parts));
 	}
 
 	/**
@@ -681,6 +682,20 @@ export class AnalyticsManager {
 			});
 		}
 	}
+}
+
+/** Returns the ids of a split text's parts other than `messageId`. */
+function checkPartIds(messageIds: unknown, messageId: string): string[] {
+	if (messageIds === undefined) {
+		return [];
+	}
+	if (!Array.isArray(messageIds)) {
+		throw new ValidationError([
+			{ path: 'messageIds', message: 'Invalid messageIds: pass an array of gateway message ids.' },
+		]);
+	}
+	const ids = messageIds.map((id, index) => checkId(id, `messageIds[${index}]`));
+	return [...new Set(ids)].filter((id) => id !== messageId);
 }
 
 function checkIntent(intent: unknown): string {

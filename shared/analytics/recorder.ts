@@ -112,6 +112,7 @@ export class Recorder {
 		message: MessageRef,
 		processingMs: number | undefined,
 		attempts: number | undefined,
+		partMessageIds: string[] = [],
 	): Promise<boolean> {
 		const { mode, key } = this.stateOf(message);
 		const reply = (await this.run('waaSent', key, message.atMs, [
@@ -123,6 +124,7 @@ export class Recorder {
 			processingMs === undefined ? -1 : Math.round(processingMs),
 			attempts ?? 0,
 			toMicros(this.options.costPerMessage),
+			...partMessageIds,
 		])) as [number, string];
 		return reply[0] === 1;
 	}

@@ -314,7 +314,8 @@ return 1
 /**
  * `waaSent` (key: message state, or any key in mode none). Args: mode (job,
  * gateway or none), messageId, phone, campaign, instance, processingMs (-1
- * when unknown), attempts (0 when unknown), default cost in millionths.
+ * when unknown), attempts (0 when unknown), default cost in millionths, then
+ * the gateway ids of further parts of a split text (job mode only).
  * Returns {counted 1 or 0, campaign}.
  */
 const SENT = `
@@ -341,6 +342,15 @@ else
   end
   local st = redis.call('HMGET', state, 's', 'f', 'x', 'q', 'c', 'lfa', 'fb', 'xb')
   if campaign == '' and st[5] then campaign = st[5] end
+  if mode == 'job' then
+    -- Receipts for any part of a split text count for the one message.
+    for i = ${FIRST_OP_ARG + 8}, #A do
+      local old = redis.call('SET', gatewayKey(A[i]), state, 'EX', stateTtl, 'GET')
+      if old and string.sub(old, 1, 1) == '#' then
+        pending = max(pending, tonumber(string.sub(old, 2)))
+      end
+    end
+  end
   if st[1] then
     if pending > 0 then applyReceipt(state, pending, campaign) end
     return {0, campaign}

@@ -80,6 +80,11 @@ export interface QueueEvent {
 export interface SentEvent extends QueueEvent {
 	/** Gateway message id, such as Evolution's `key.id`; receipts refer to it. */
 	messageId: string;
+	/**
+	 * Gateway ids of every part when a long text was sent as several messages.
+	 * Receipts for any part count for the one message.
+	 */
+	messageIds?: string[];
 	/** Time from the start of the successful attempt to the gateway's response, in ms. */
 	processingTimeMs: number;
 	/** Attempts used, including the successful one. */

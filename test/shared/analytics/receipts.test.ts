@@ -140,6 +140,24 @@ describe('AnalyticsManager.handleEvolutionWebhook', () => {
 		expect(series.map((point) => point.value)).toEqual([1, 0, 0]);
 	});
 
+	it('counts split text parts once', async () => {
+		const manager = harness.manager();
+		await manager.recordSent({
+			...message,
+			messageId: MESSAGE_ID,
+			messageIds: [MESSAGE_ID, 'BAE5PART00000002'],
+			processingTimeMs: 300,
+			attempts: 1,
+		});
+		const [read] = await manager.handleEvolutionWebhook(receipt('READ', 'BAE5PART00000002'));
+		expect(read).toMatchObject({ type: 'read', jobId: 'acme:101' });
+		const [delivered] = await manager.handleEvolutionWebhook(receipt('DELIVERY_ACK'));
+		expect(delivered.type).toBe('duplicate');
+		const campaign = await manager.getCampaignMetrics('C-1');
+		expect(campaign.sent).toBe(1);
+		expect(campaign.read).toBe(1);
+	});
+
 	it('ignores an unknown message id', async () => {
 		const manager = harness.manager();
 		await sendMessage(manager);
