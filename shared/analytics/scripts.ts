@@ -7,9 +7,10 @@
  * before and whether it starts a conversation.
  *
  * Every script takes one key, which routes the call on Redis Cluster, and the
- * common arguments of `ScriptContext`. Scripts build the names of buckets read
- * from stored state themselves (see `luaKeyBuilders`); all names share the
- * hash tag of the prefix, so they are in the routed slot.
+ * common arguments of `ScriptContext`, packed into one string. Scripts build
+ * the names of buckets read from stored state themselves (see
+ * `luaKeyBuilders`). All names share the hash tag of the prefix, so they are
+ * in the routed slot.
  *
  * Counters go to two scopes: global hour and day buckets, and the campaign's
  * hour and day buckets. Fields only the global reports use (processing time,
