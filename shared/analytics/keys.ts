@@ -85,7 +85,11 @@ export class AnalyticsKeys {
 		return `${this.base}:campaigns`;
 	}
 
-	/** HyperLogLog of the contacts messaged on one day. */
+	/**
+	 * HyperLogLog of the contacts messaged on one day. The response rate
+	 * divides distinct contacts, and a HyperLogLog counts them in at most
+	 * 12 KB a day whatever their number, with a standard error of 0.81 %.
+	 */
 	messagedContacts(dayId: string): string {
 		return `${this.base}:${SEGMENTS.messagedContacts}:${dayId}`;
 	}
