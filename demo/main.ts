@@ -11,6 +11,7 @@ import { join } from 'node:path';
 
 import { SandboxGateway } from '../sandbox/sandboxGateway';
 import type { Priority, WhatsAppMessage } from '../shared/message';
+import { analyticsObserver, createAnalyticsManager } from '../shared/analytics';
 import { createQueueManager, type QueueManager } from '../shared/queue';
 import { validateMessage } from '../shared/validation';
 import { parseCsv } from './csv';
@@ -142,6 +143,21 @@ async function showProgress(queue: QueueManager, expected: number, sandbox: Sand
 	}
 }
 
+/** Waits until the sandbox has posted every delivery and read receipt, up to 15 s. */
+async function waitForReceipts(sandbox: SandboxGateway): Promise<void> {
+	const deadline = Date.now() + 15_000;
+	while (sandbox.stats().webhooks.pending > 0 && Date.now() < deadline) {
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+}
+
+/** Counts the receipts the sandbox posted and the worker acknowledged, by status. */
+function countReceipts(sandbox: SandboxGateway): DemoOutcome['gatewayReceipts'] {
+	const ids = (status: string[]) =>
+		new Set(sandbox.webhookDeliveries.filter((d) => d.ok && d.status && status.includes(d.status)).map((d) => d.keyId)).size;
+	return { delivered: ids(['DELIVERY_ACK', 'READ', 'PLAYED']), read: ids(['READ', 'PLAYED']) };
+}
+
 async function run(redis: DemoRedis): Promise<void> {
 	const prefix = `demo${randomBytes(3).toString('hex')}`;
 	const webhookSecret = randomBytes(12).toString('hex');
@@ -183,7 +199,10 @@ async function run(redis: DemoRedis): Promise<void> {
 		ANALYTICS_PREFIX: prefix,
 		LOG_LEVEL: 'warn',
 	});
-	const queue = createQueueManager({ redis: { host: redis.host, port: redis.port, password: redis.password }, prefix });
+	const connection = { host: redis.host, port: redis.port, password: redis.password };
+	const queue = createQueueManager({ redis: connection, prefix });
+	const analytics = createAnalyticsManager({ ...connection, db: 1, prefix });
+	queue.addObserver(analyticsObserver(analytics));
 	try {
 		await waitForWorkerReady(workerPort, worker);
 		log(`Worker: process ${worker.pid}, ${DEMO_RATE.max} messages per second per instance (the product default is 80 per minute)`);
@@ -195,6 +214,7 @@ async function run(redis: DemoRedis): Promise<void> {
 		log(`\nQueued ${expected} of ${rows.length} rows from examples/campaign.csv; ${rejected.length} rejected by validation.\n`);
 
 		await showProgress(queue, expected, sandbox);
+		await waitForReceipts(sandbox);
 		const outcome: DemoOutcome = {
 			seconds: (Date.now() - started) / 1000,
 			rows: rows.length,
@@ -202,11 +222,15 @@ async function run(redis: DemoRedis): Promise<void> {
 			metrics: await queue.getMetrics(),
 			deadLetters: await queue.getDLQMessages(50),
 			gatewayReceived: sandbox.received.length,
+			gatewayReceipts: countReceipts(sandbox),
 			campaignId: CAMPAIGN_ID,
+			campaign: await analytics.getCampaignMetrics(CAMPAIGN_ID),
+			performance: await analytics.getPerformanceMetrics(),
 		};
 		printSummary(outcome, log);
 	} finally {
 		await queue.close();
+		await analytics.close();
 		const exited = new Promise((resolve) => worker.once('exit', resolve));
 		if (worker.exitCode === null) {
 			worker.kill('SIGTERM');

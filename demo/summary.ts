@@ -2,6 +2,7 @@
  * The demo's closing report.
  */
 
+import type { CampaignMetrics, PerformanceMetrics } from '../shared/analytics';
 import type { DeadLetterEntry, QueueMetrics } from '../shared/queue';
 
 /** What the demo measured. */
@@ -12,7 +13,15 @@ export interface DemoOutcome {
 	metrics: QueueMetrics;
 	deadLetters: DeadLetterEntry[];
 	gatewayReceived: number;
+	/** Messages the sandbox reported delivered and read, counted by message id. */
+	gatewayReceipts: { delivered: number; read: number };
 	campaignId: string;
+	campaign: CampaignMetrics;
+	performance: PerformanceMetrics;
+}
+
+function rate(value: number | null): string {
+	return value === null ? 'n/a' : `${value.toFixed(1)} %`;
 }
 
 /** Prints the summary: queue counts, rejected rows, dead letters, gateway count. */
@@ -41,4 +50,19 @@ export function printSummary(outcome: DemoOutcome, log: (text: string) => void):
 	}
 
 	log(`\nThe sandbox gateway accepted ${outcome.gatewayReceived} messages.`);
+
+	const { campaign, gatewayReceipts } = outcome;
+	log(`\nCampaign report: ${outcome.campaignId} (analytics)`);
+	log(`  queued ${campaign.queued}   sent ${campaign.sent}   failed ${campaign.failed}   pending ${campaign.pending}   retries ${campaign.retries}`);
+	log(`  delivered ${campaign.delivered} (${rate(campaign.deliveryRate)} of sent)   read ${campaign.read} (${rate(campaign.readRate)} of delivered)`);
+	log(`  replies ${campaign.responses} (${rate(campaign.responseRate)} of sent)   failure rate ${rate(campaign.failureRate)}`);
+	log(`  average processing time ${outcome.performance.averageProcessingTime ?? 'n/a'} ms per message`);
+	const matches =
+		campaign.sent === outcome.gatewayReceived &&
+		campaign.delivered === gatewayReceipts.delivered &&
+		campaign.read === gatewayReceipts.read;
+	log(
+		`  gateway: accepted ${outcome.gatewayReceived}, delivered ${gatewayReceipts.delivered}, read ${gatewayReceipts.read}` +
+			` (${matches ? 'matches the report' : 'differs from the report'})`,
+	);
 }

@@ -68,4 +68,26 @@ export type {
 	WhatsAppMessage,
 } from './message';
 export type { RedisConnectionConfig, RedisTlsOptions } from './redis/connection';
+export {
+	AnalyticsManager,
+	analyticsObserver,
+	createAnalyticsManager,
+	getAnalyticsManager,
+	parseEvolutionWebhook,
+} from './analytics';
+export type {
+	AnalyticsManagerOptions,
+	AnalyticsReport,
+	CampaignMetrics,
+	ConversationMetrics,
+	ConversionMetrics,
+	MessageMetrics,
+	PerformanceMetrics,
+	ReportPeriod,
+	TimeRange,
+	TimeSeriesPoint,
+	WebhookOutcome,
+} from './analytics';
+export { EVENT_TYPES, EventGroupReader, EventPublisher, EventTailReader, eventStreamKey } from './events/eventStream';
+export type { EventType, QueueEvent, StoredEvent } from './events/eventStream';
 export type { GatewayClient, SendOptions, SendResult } from './gateways/types';

@@ -10,13 +10,12 @@ import {
 	readInteger,
 	readList,
 	readQueueEnv,
-	readRedisEnv,
 	readString,
 	readChoice,
 	type Environment,
 } from '../shared/env';
 import { ConfigError } from '../shared/errors';
-import type { RedisConnectionConfig } from '../shared/redis/connection';
+import { readAnalyticsEnv, type AnalyticsManagerOptions } from '../shared/analytics';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
 /** Everything the worker process needs to run. */
@@ -43,9 +42,11 @@ export interface WorkerConfig {
 	analytics: {
 		/** `ANALYTICS_ENABLED`. @defaultValue `true` */
 		enabled: boolean;
-		/** Same server as the queue, database `REDIS_ANALYTICS_DB` (default 1). */
-		redis: RedisConnectionConfig;
+		/** Same server as the queue, database `REDIS_ANALYTICS_DB` (default 1), and the `ANALYTICS_*` settings. */
+		options: AnalyticsManagerOptions;
 	};
+	/** `EVENT_MAX_LENGTH`: most trigger events kept per type; 0 writes none. @defaultValue `100000` */
+	eventMaxLength: number;
 	/** `SHUTDOWN_TIMEOUT_MS`. @defaultValue `30000` */
 	shutdownTimeoutMs: number;
 	/** `POLL_INTERVAL_MS`. @defaultValue `1000` */
@@ -68,7 +69,6 @@ function required(env: Environment, name: string, hint: string): string {
 
 /** Reads and checks the worker's environment. Throws `ConfigError` on the first problem. */
 export function loadWorkerConfig(env: Environment): WorkerConfig {
-	const analyticsRedis = readRedisEnv(env, 'REDIS_ANALYTICS_DB');
 	return {
 		queue: readQueueEnv(env),
 		gateway: {
@@ -84,8 +84,9 @@ export function loadWorkerConfig(env: Environment): WorkerConfig {
 		webhookSecret: env.WEBHOOK_SECRET ? env.WEBHOOK_SECRET : undefined,
 		analytics: {
 			enabled: readBoolean(env, 'ANALYTICS_ENABLED') ?? true,
-			redis: { ...analyticsRedis, db: analyticsRedis.db ?? 1 },
+			options: readAnalyticsEnv(env),
 		},
+		eventMaxLength: readInteger(env, 'EVENT_MAX_LENGTH', { min: 0, max: 100_000_000 }) ?? 100_000,
 		shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', { min: 0, max: 3_600_000 }) ?? 30_000,
 		pollIntervalMs: readInteger(env, 'POLL_INTERVAL_MS', { min: 10, max: 60_000 }) ?? 1000,
 		lockDurationMs: readInteger(env, 'LOCK_DURATION_MS', { min: 1000, max: 3_600_000 }) ?? 30_000,
@@ -155,6 +156,12 @@ Configuration is read from environment variables:
   Analytics
     ANALYTICS_ENABLED        Record analytics (default true)
     ANALYTICS_TIME_ZONE      Time zone of day and week boundaries (default UTC)
+    ANALYTICS_PREFIX         Key prefix of analytics (default waa)
+    ANALYTICS_COST_PER_MESSAGE  Cost of one sent message, for ROI (default 0)
+    ANALYTICS_RETENTION_DAYS Days analytics buckets are kept (default 90)
+
+  Trigger events
+    EVENT_MAX_LENGTH         Most events kept per type for the n8n trigger; 0 = none (default 100000)
 
   Process
     SHUTDOWN_TIMEOUT_MS      Time in-flight sends get to finish on SIGTERM, ms (default 30000)

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
+import { ValidationError } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
 
 /** Largest webhook body accepted, in bytes. Evolution's message records are a few KiB. */
@@ -146,7 +147,17 @@ export class WorkerHttpServer {
 			sendJson(response, 400, { error: 'Body is not valid JSON.' });
 			return;
 		}
-		await onEvolutionWebhook(parsed);
+		try {
+			await onEvolutionWebhook(parsed);
+		} catch (error) {
+			if (error instanceof ValidationError) {
+				// A malformed body fails the same way every time, and Evolution does not retry a 400.
+				this.options.logger.warn('Webhook body rejected.', { reason: error.message });
+				sendJson(response, 400, { error: error.message });
+				return;
+			}
+			throw error;
+		}
 		sendJson(response, 200, { received: true });
 	}
 }

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 
 import type { DeliveryObserver } from '../shared/delivery/observer';
+import type { EventPublisher } from '../shared/events/eventStream';
 import { DeliveryWorker } from '../shared/delivery/deliveryWorker';
 import { EvolutionClient } from '../shared/gateways/evolution/client';
 import { describeError, type Logger } from '../shared/logger';
@@ -27,7 +28,8 @@ export interface RunningWorker {
 /** Hooks that the analytics integration adds to the worker. */
 export interface WorkerExtensions {
 	observers?: DeliveryObserver[];
-	onEvolutionWebhook?: (body: unknown) => Promise<void>;
+	/** Handles one Evolution webhook body; `events` writes trigger events. */
+	onEvolutionWebhook?: (body: unknown, events?: EventPublisher) => Promise<void>;
 	close?: () => Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function runWorker(
 		shutdownTimeoutMs: config.shutdownTimeoutMs,
 		lockDurationMs: config.lockDurationMs,
 		stalledIntervalMs: config.stalledIntervalMs,
+		eventMaxLength: config.eventMaxLength,
 	});
 	delivery.on('error', (error) => logger.error('Delivery worker error.', describeError(error)));
 
@@ -82,7 +85,9 @@ export async function runWorker(
 		host: config.http.host,
 		port: config.http.port,
 		webhookSecret: config.webhookSecret,
-		onEvolutionWebhook: extensions.onEvolutionWebhook,
+		onEvolutionWebhook: extensions.onEvolutionWebhook
+			? (body) => extensions.onEvolutionWebhook!(body, delivery.events)
+			: undefined,
 		logger,
 		health: () => {
 			const status = delivery.getStatus();

@@ -19,3 +19,4 @@ export {
 export { parseEvolutionWebhook, type ParsedWebhookEvent } from './evolutionWebhook';
 export { AnalyticsKeys } from './keys';
 export * from './types';
+export { analyticsObserver } from './observer';
