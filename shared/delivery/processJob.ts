@@ -75,11 +75,33 @@ async function readAcceptedParts(context: JobContext, job: Job<MessageJobData>, 
 	return await context.client.hmget(context.keys.jobKey(context.instanceName, job.id ?? ''), ...fields);
 }
 
+/**
+ * Thrown when BullMQ's stalled-job check marked the job as stalled too often:
+ * workers kept stopping while sending it, so it might be what stops them.
+ */
+class RepeatedStallError extends Error {
+	readonly failure: GatewayError;
+
+	constructor(reason: string) {
+		super(reason);
+		this.name = 'RepeatedStallError';
+		this.failure = new GatewayError(
+			`Workers stopped while sending this message more times than allowed (${reason}). ` +
+				'It was moved to the dead-letter queue so it cannot stop more workers; retry it once the cause is fixed.',
+			{ kind: 'permanent', reason: 'stalled' },
+		);
+	}
+}
+
 /** Sends every part that is not sent yet and records each acceptance on the job. */
 async function sendParts(context: JobContext, job: Job<MessageJobData>, signal: AbortSignal): Promise<MessageJobResult> {
 	const { message } = job.data;
 	const partCount = message.textParts?.length ? message.textParts.length : 1;
 	const accepted = await readAcceptedParts(context, job, partCount);
+	const isAllAccepted = accepted.length === partCount && accepted.every(Boolean);
+	if (job.deferredFailure && !isAllAccepted) {
+		throw new RepeatedStallError(job.deferredFailure);
+	}
 	const messageIds: string[] = [];
 	let last: SendResult | undefined;
 
@@ -144,6 +166,9 @@ export async function processJob(
 	try {
 		result = await sendParts(context, job, signal);
 	} catch (error) {
+		if (error instanceof RepeatedStallError) {
+			return await deadLetter(context, job, token, error.failure, 'stalled');
+		}
 		try {
 			return await handleFailure(context, job, token, error, signal);
 		} catch (handlingError) {

@@ -218,6 +218,20 @@ describe('DeliveryWorker', () => {
 		expect((await queue.getStatus(job.id)).state).toBe('dead-lettered');
 	});
 
+	it('dead-letters a job that stalled too often', async () => {
+		const job = await queue.addMessage(text('34600000001'));
+		const internalId = job.id.split(':')[1];
+		// BullMQ's stalled-job check marks a job this way after too many stalls.
+		await redis.hset(`${config.prefix}:{acme}:${internalId}`, 'defa', 'job stalled more than allowable limit');
+		await startWorker();
+		const [entry] = await waitFor(async () => {
+			const entries = await queue.getDLQMessages(10);
+			return entries.length > 0 && entries;
+		});
+		expect(entry.reason).toBe('stalled');
+		expect(gateway.sandbox.received).toHaveLength(0);
+	});
+
 	it('dead-letters after the last attempt', async () => {
 		gateway.sandbox.addFault({ action: 'respond', status: 503 });
 		await startWorker();

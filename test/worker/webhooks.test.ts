@@ -9,6 +9,7 @@ import { MAX_WEBHOOK_BYTES } from '../../worker/httpServer';
 import { runWorker, type RunningWorker } from '../../worker/runWorker';
 import { getFreePort } from '../helpers/ports';
 import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redisServer';
+import type { SandboxWebhookOptions } from '../../sandbox/types';
 import { startTestGateway, type TestGateway } from '../helpers/sandbox';
 import { waitFor } from '../helpers/waitFor';
 
@@ -33,7 +34,7 @@ describe('worker webhooks', () => {
 	let prefix: string;
 	let url: string;
 
-	async function start(webhook: Parameters<typeof startTestGateway>[0]['webhook'] = {}): Promise<void> {
+	async function start(webhook: SandboxWebhookOptions = {}): Promise<void> {
 		const port = await getFreePort();
 		url = `http://127.0.0.1:${port}/webhooks/evolution`;
 		gateway = await startTestGateway({
