@@ -145,8 +145,9 @@ describe('DeliveryWorker', () => {
 			.map((request) => request.time);
 		const span = starts[starts.length - 1] - starts[0];
 		expect(maxInAnyWindow(starts, 3000)).toBeLessThanOrEqual(30);
-		// 59 even gaps of 100 ms are 5.9 s; a tenth more is allowed for pacing guards.
-		expect(span).toBeLessThan(6500);
+		// 59 even gaps of 100 ms are 5.9 s. At least nine tenths of the limit is
+		// the goal (27 of 30), which a loaded machine must still reach.
+		expect(span).toBeLessThan(5900 / 0.9);
 		expect(span).toBeGreaterThanOrEqual(5800);
 	});
 
