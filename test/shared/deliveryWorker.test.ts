@@ -4,33 +4,14 @@ import type { QueueManagerConfig } from '../../shared/config';
 import { DeliveryWorker } from '../../shared/delivery/deliveryWorker';
 import type { DeliveryObserver, SentEvent } from '../../shared/delivery/observer';
 import { EventGroupReader, type StoredEvent } from '../../shared/events/eventStream';
-import type { WhatsAppMessage } from '../../shared/message';
 import { createQueueManager, type QueueManager } from '../../shared/queue';
+import { maxInAnyWindow, phoneNumbers, textMessage } from '../helpers/messages';
 import { acceptedNumbers, startTestGateway, type TestGateway } from '../helpers/sandbox';
 import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redisServer';
 import { waitFor } from '../helpers/waitFor';
 
-function text(recipientPhone: string, extra: Partial<WhatsAppMessage> = {}): WhatsAppMessage {
-	return { instanceName: 'acme', recipientPhone, messageType: 'text', content: { text: 'Hello' }, ...extra };
-}
-
-function phones(count: number, first = 1): string[] {
-	return Array.from({ length: count }, (_, i) => `346000${String(first + i).padStart(5, '0')}`);
-}
-
-/** Counts the most starts in any half-open window of `duration` ms. */
-function maxInAnyWindow(times: number[], duration: number): number {
-	const sorted = [...times].sort((a, b) => a - b);
-	let most = 0;
-	let first = 0;
-	for (let last = 0; last < sorted.length; last++) {
-		while (sorted[last] - sorted[first] >= duration) {
-			first++;
-		}
-		most = Math.max(most, last - first + 1);
-	}
-	return most;
-}
+const text = textMessage;
+const phones = phoneNumbers;
 
 describe('DeliveryWorker', () => {
 	let server: RedisServer;

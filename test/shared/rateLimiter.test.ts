@@ -4,23 +4,10 @@ import type { Redis } from 'ioredis';
 import { createSharedQueue } from '../../shared/redis/bullmq';
 import { QueueKeys } from '../../shared/redis/keys';
 import { RateLimiter } from '../../shared/queue/rateLimiter';
+import { maxInAnyWindow } from '../helpers/messages';
 import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redisServer';
 
 const defaults = { max: 5, duration: 1000, jitter: 0 };
-
-/** Counts the most starts in any half-open window of `duration` ms. */
-function maxInAnyWindow(starts: number[], duration: number): number {
-	const sorted = [...starts].sort((a, b) => a - b);
-	let most = 0;
-	let first = 0;
-	for (let last = 0; last < sorted.length; last++) {
-		while (sorted[last] - sorted[first] >= duration) {
-			first++;
-		}
-		most = Math.max(most, last - first + 1);
-	}
-	return most;
-}
 
 describe('RateLimiter', () => {
 	let server: RedisServer;

@@ -1,5 +1,6 @@
 import type { WhatsAppMessage } from '../../shared/message';
 import { createQueueManager, type QueueManager } from '../../shared/queue';
+import { maxInAnyWindow, phoneNumbers, textMessage } from '../helpers/messages';
 import { getFreePort } from '../helpers/ports';
 import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redisServer';
 import { acceptedNumbers, startTestGateway, type TestGateway } from '../helpers/sandbox';
@@ -9,25 +10,11 @@ import { WorkerProcess } from '../helpers/workerProcess';
 const REDIS_PASSWORD = 'p@ss:w/rd#%1-worker';
 
 function text(recipientPhone: string, instanceName = 'acme'): WhatsAppMessage {
-	return { instanceName, recipientPhone, messageType: 'text', content: { text: 'Hello' } };
+	return textMessage(recipientPhone, { instanceName });
 }
 
 function phones(count: number, first = 100): string[] {
-	return Array.from({ length: count }, (_, i) => `346000${String(first + i).padStart(5, '0')}`);
-}
-
-/** Counts the most events in any half-open window of `duration` ms. */
-function maxInAnyWindow(times: number[], duration: number): number {
-	const sorted = [...times].sort((a, b) => a - b);
-	let most = 0;
-	let first = 0;
-	for (let last = 0; last < sorted.length; last++) {
-		while (sorted[last] - sorted[first] >= duration) {
-			first++;
-		}
-		most = Math.max(most, last - first + 1);
-	}
-	return most;
+	return phoneNumbers(count, first);
 }
 
 describe('worker process', () => {
