@@ -1,0 +1,40 @@
+import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import type { QueueManager, WhatsAppMessage } from '../../../../shared';
+import type { BatchOperation } from '../../../common/itemRunner';
+import { messageFields, messageOptions, retryOptions } from '../../descriptions';
+import { toEnqueueOutput } from './enqueueOutput';
+import { readMessage } from './messageInput';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['message'], operation: ['sendMany'] } },
+	[
+		{
+			displayName:
+				'Every item is checked first. Without "continue on fail" nothing is queued when any item is invalid; with it, invalid items become error items and the valid ones are queued together.',
+			name: 'sendManyNotice',
+			type: 'notice',
+			default: '',
+		},
+		...messageFields,
+		messageOptions,
+		retryOptions,
+	],
+);
+
+/**
+ * Queues one message per item in one bulk call, after every item was
+ * validated. The runner leaves out invalid items, or stops on the first one.
+ */
+export const operation: BatchOperation<QueueManager, WhatsAppMessage> = {
+	kind: 'batch',
+
+	async prepare(this: IExecuteFunctions, itemIndex: number): Promise<WhatsAppMessage> {
+		return await readMessage(this, itemIndex);
+	},
+
+	async executeBatch(manager, messages) {
+		const results = await manager.addBulk(messages);
+		return results.map((result, i) => toEnqueueOutput(result, messages[i].recipientPhone));
+	},
+};

@@ -1,0 +1,25 @@
+import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import type { QueueManager } from '../../../../shared';
+import type { ItemOperation } from '../../../common/itemRunner';
+import { optionalInstanceField } from '../../descriptions';
+import { readInstanceName } from '../parameters';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['queue'], operation: ['pause'] } },
+	[optionalInstanceField],
+);
+
+/** Stops sending for one instance or every instance; queued messages stay queued. */
+export const operation: ItemOperation<QueueManager, string | undefined> = {
+	kind: 'item',
+
+	prepare(this: IExecuteFunctions, itemIndex: number): string | undefined {
+		return readInstanceName(this, itemIndex);
+	},
+
+	async execute(manager, instanceName) {
+		await manager.pause(instanceName);
+		return { instanceName: instanceName ?? null, paused: true };
+	},
+};
