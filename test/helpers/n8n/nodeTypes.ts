@@ -1,0 +1,33 @@
+import type { IDataObject, INodeType, INodeTypes } from 'n8n-workflow';
+
+import { WhatsAppQueue } from '../../../nodes/WhatsAppQueue/WhatsAppQueue.node';
+import { FixtureItems, FixtureManualTrigger, FixtureSet } from './fixtureNodes';
+
+/** Type-name prefix n8n gives the nodes of this package. */
+export const PACKAGE_PREFIX = 'n8n-nodes-whatsapp-queue';
+
+/** The node types that fixture workflows may use, by their n8n type name. */
+export class TestNodeTypes implements INodeTypes {
+	private readonly types: Record<string, INodeType> = {
+		'fixture.manualTrigger': new FixtureManualTrigger(),
+		'fixture.items': new FixtureItems(),
+		'fixture.set': new FixtureSet(),
+		[`${PACKAGE_PREFIX}.whatsAppQueue`]: new WhatsAppQueue(),
+	};
+
+	getByName(nodeType: string): INodeType {
+		return this.getByNameAndVersion(nodeType);
+	}
+
+	getByNameAndVersion(nodeType: string): INodeType {
+		const type = this.types[nodeType];
+		if (!type) {
+			throw new Error(`Unknown node type "${nodeType}" in a test workflow.`);
+		}
+		return type;
+	}
+
+	getKnownTypes(): IDataObject {
+		return {};
+	}
+}
