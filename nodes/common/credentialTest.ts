@@ -4,6 +4,8 @@
  * timeout, runs one read command on each, and always closes its client.
  */
 
+import { connect } from 'node:net';
+
 import { IANAZone } from 'luxon';
 import type {
 	ICredentialsDecrypted,
@@ -25,6 +27,9 @@ import { readCredential, toRedisConnection, type QueueCredential } from './crede
 /** Connect and command timeout of the test, in milliseconds. */
 const TEST_TIMEOUT_MS = 3000;
 
+/** How long the plaintext check after a failed TLS connection waits, in milliseconds. */
+const PLAINTEXT_CHECK_TIMEOUT_MS = 1000;
+
 function errorMessage(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
@@ -45,7 +50,36 @@ function checkFields(credential: QueueCredential): string | undefined {
 	return undefined;
 }
 
-/** Connects to one database and reads one key; resolves to an error message, or undefined. */
+/**
+ * Returns whether a plaintext Redis replies to PING at this address. Redis
+ * 7.0 sends nothing back to a TLS handshake on a plaintext port, so such a
+ * connection only times out, and this check turns that into the right advice.
+ */
+async function repliesInPlaintext(host: string, port: number): Promise<boolean> {
+	return await new Promise((resolve) => {
+		const socket = connect({ host, port });
+		let reply = '';
+		const finish = (replied: boolean) => {
+			socket.destroy();
+			resolve(replied);
+		};
+		socket.setTimeout(PLAINTEXT_CHECK_TIMEOUT_MS, () => finish(false));
+		socket.on('error', () => finish(false));
+		socket.on('connect', () => socket.write('PING\r\n'));
+		socket.on('data', (chunk: Buffer) => {
+			reply += chunk.toString('latin1');
+			// "+PONG", or "-NOAUTH ..." from a server with a password.
+			finish(/^[+-]/.test(reply));
+		});
+	});
+}
+
+/**
+ * Connects to one database and reads one key. Resolves to an error message,
+ * or to undefined when both worked. The database is selected again explicitly, because ioredis
+ * only emits an error event when selecting it on connect fails and then goes
+ * on with database 0.
+ */
 async function probeDatabase(config: ResolvedRedisConfig, keyPrefix: string): Promise<string | undefined> {
 	const client = createRedisClient(config, 'producer', `${keyPrefix}:credential-test`);
 	// connectRedis reports connection errors; this listener only keeps
@@ -53,6 +87,7 @@ async function probeDatabase(config: ResolvedRedisConfig, keyPrefix: string): Pr
 	client.on('error', () => undefined);
 	try {
 		await connectRedis(client, config);
+		await client.select(config.db);
 		await client.exists(`${keyPrefix}:credential-test`);
 		return undefined;
 	} catch (error) {
@@ -60,13 +95,18 @@ async function probeDatabase(config: ResolvedRedisConfig, keyPrefix: string): Pr
 			error instanceof Error && error.name === 'RedisUnavailableError'
 				? error
 				: toRedisUnavailableError(error, config);
+		if (config.tls && /did not answer/.test(unavailable.message)) {
+			if (await repliesInPlaintext(config.host, config.port)) {
+				return `Redis at ${describeRedisTarget(config)} does not use TLS on this port. Turn TLS off, or use the server's TLS port.`;
+			}
+		}
 		return unavailable.message;
 	} finally {
 		client.disconnect();
 	}
 }
 
-/** Tests a WhatsApp Queue Redis credential; n8n calls it for "Test connection". */
+/** Tests a WhatsApp Queue Redis credential, as n8n does for "Test connection". */
 export async function testRedisCredential(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
