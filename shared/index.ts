@@ -91,3 +91,5 @@ export type {
 export { EVENT_TYPES, EventGroupReader, EventPublisher, EventTailReader, eventStreamKey } from './events/eventStream';
 export type { EventType, QueueEvent, StoredEvent } from './events/eventStream';
 export type { GatewayClient, SendOptions, SendResult } from './gateways/types';
+export { EvolutionClient } from './gateways/evolution/client';
+export type { EvolutionClientOptions } from './gateways/evolution/client';

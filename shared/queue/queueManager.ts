@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 
 import { resolveQueueConfig, type QueueManagerConfig, type RateLimitConfig, type ResolvedQueueConfig } from '../config';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/deliveryWorker';
+import { EvolutionClient } from '../gateways/evolution/client';
+import type { GatewayClient } from '../gateways/types';
 import { notifyObservers, type DeliveryObserver } from '../delivery/observer';
 import { QueueClosedError, ValidationError } from '../errors';
 import type { WhatsAppMessage } from '../message';
@@ -343,13 +345,27 @@ export class QueueManager {
 
 	/**
 	 * Starts a delivery worker in this process with this manager's rate limit,
-	 * retry and concurrency settings. `close()` stops it too.
+	 * retry and concurrency settings. `gateway` is a client, or the Evolution
+	 * API settings `{ url, apiKey, timeoutMs? }`. `close()` stops it too.
 	 */
-	async startWorker(options: Omit<DeliveryWorkerOptions, 'queue'>): Promise<DeliveryWorker> {
+	async startWorker(
+		options: Omit<DeliveryWorkerOptions, 'queue' | 'gateway'> & {
+			gateway: GatewayClient | { url: string; apiKey: string; timeoutMs?: number };
+		},
+	): Promise<DeliveryWorker> {
 		if (this.isClosed) {
 			throw new QueueClosedError('queue manager');
 		}
-		const worker = new DeliveryWorker({ ...options, queue: this.config });
+		const gateway =
+			'send' in options.gateway
+				? options.gateway
+				: new EvolutionClient({
+						baseUrl: options.gateway.url,
+						apiKey: options.gateway.apiKey,
+						timeoutMs: options.gateway.timeoutMs,
+						logger: this.config.logger,
+					});
+		const worker = new DeliveryWorker({ ...options, gateway, queue: this.config });
 		this.workers.add(worker);
 		worker.once('closed', () => this.workers.delete(worker));
 		await worker.start();

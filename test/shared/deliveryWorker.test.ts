@@ -398,6 +398,18 @@ describe('DeliveryWorker', () => {
 		expect(metrics.waiting).toBe(2);
 	});
 
+	it('runs inside the queue manager', async () => {
+		const worker = await queue.startWorker({
+			gateway: { url: gateway.url, apiKey: gateway.sandbox.apiKey },
+			pollIntervalMs: 100,
+		});
+		await queue.addMessage(text('34600000001'));
+		await waitFor(() => gateway.sandbox.received.length === 1);
+		await queue.close();
+		expect(worker.getStatus().state).toBe('stopped');
+		queue = createQueueManager(config);
+	});
+
 	it('serves many instances over two connections', async () => {
 		const worker = await startWorker();
 		await queue.addBulk(Array.from({ length: 20 }, (_, i) => text('34600000001', { instanceName: `inst${i}` })));
