@@ -1,12 +1,13 @@
 import {
 	NodeConnectionTypes,
+	type ICredentialTestFunction,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { CREDENTIAL_NAME, CREDENTIAL_TEST_NAME } from '../common/credentials';
+import { CREDENTIAL_TEST_NAME } from '../common/credentials';
 import { testRedisCredential } from '../common/credentialTest';
 import * as deadLetterQueue from './actions/deadLetterQueue';
 import * as message from './actions/message';
@@ -28,7 +29,9 @@ export class WhatsAppQueue implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: CREDENTIAL_TEST_NAME }],
+		credentials: [
+			{ name: 'whatsAppQueueRedisApi', required: true, testedBy: 'whatsAppQueueRedisApiTest' },
+		],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -49,7 +52,7 @@ export class WhatsAppQueue implements INodeType {
 	};
 
 	methods = {
-		credentialTest: { [CREDENTIAL_TEST_NAME]: testRedisCredential },
+		credentialTest: { [CREDENTIAL_TEST_NAME]: testRedisCredential } as Record<string, ICredentialTestFunction>,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -9,10 +9,13 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { Logger, QueueManagerConfig, RedisConnectionConfig } from '../../shared';
 import type { AnalyticsManagerOptions } from '../../shared/analytics';
 
-/** Name of the credential type, as nodes list it. */
+/**
+ * Name of the credential type. Node descriptions spell it out instead of
+ * using this constant, because n8n's lint reads the name from the source.
+ */
 export const CREDENTIAL_NAME = 'whatsAppQueueRedisApi';
 
-/** Name of the credential test the nodes share. */
+/** Name of the credential test that every node offers, spelled out in the descriptions too. */
 export const CREDENTIAL_TEST_NAME = 'whatsAppQueueRedisApiTest';
 
 /** The credential's fields, typed. */

@@ -1,6 +1,7 @@
 import type { IDataObject, INodeType, INodeTypes } from 'n8n-workflow';
 
 import { WhatsAppQueue } from '../../../nodes/WhatsAppQueue/WhatsAppQueue.node';
+import { WhatsAppQueueTrigger } from '../../../nodes/WhatsAppQueueTrigger/WhatsAppQueueTrigger.node';
 import { FixtureItems, FixtureManualTrigger, FixtureSet } from './fixtureNodes';
 
 /** Type-name prefix n8n gives the nodes of this package. */
@@ -13,6 +14,7 @@ export class TestNodeTypes implements INodeTypes {
 		'fixture.items': new FixtureItems(),
 		'fixture.set': new FixtureSet(),
 		[`${PACKAGE_PREFIX}.whatsAppQueue`]: new WhatsAppQueue(),
+		[`${PACKAGE_PREFIX}.whatsAppQueueTrigger`]: new WhatsAppQueueTrigger(),
 	};
 
 	getByName(nodeType: string): INodeType {
