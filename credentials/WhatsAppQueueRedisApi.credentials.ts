@@ -9,7 +9,8 @@ export class WhatsAppQueueRedisApi implements ICredentialType {
 
 	displayName = 'WhatsApp Queue Redis API';
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-whatsapp-queue#whatsapp-queue-redis-credential';
+	documentationUrl =
+		'https://www.npmjs.com/package/n8n-nodes-whatsapp-queue#whatsapp-queue-redis-credential';
 
 	icon: Icon = {
 		light: 'file:whatsAppQueueRedis.svg',

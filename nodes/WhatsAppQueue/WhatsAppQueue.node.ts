@@ -52,7 +52,10 @@ export class WhatsAppQueue implements INodeType {
 	};
 
 	methods = {
-		credentialTest: { [CREDENTIAL_TEST_NAME]: testRedisCredential } as Record<string, ICredentialTestFunction>,
+		credentialTest: { [CREDENTIAL_TEST_NAME]: testRedisCredential } as Record<
+			string,
+			ICredentialTestFunction
+		>,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -39,7 +39,10 @@ export class WhatsAppQueueTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: { [CREDENTIAL_TEST_NAME]: testRedisCredential } as Record<string, ICredentialTestFunction>,
+		credentialTest: { [CREDENTIAL_TEST_NAME]: testRedisCredential } as Record<
+			string,
+			ICredentialTestFunction
+		>,
 	};
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {

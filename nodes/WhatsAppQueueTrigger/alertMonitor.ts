@@ -73,15 +73,23 @@ async function readWaiting(context: AlertContext): Promise<number> {
  * instance for 15 minutes at 80 messages a minute; long windows on busy
  * queues cost more.
  */
-async function countEvents(context: AlertContext, type: EventType, sinceMs: number): Promise<number> {
+async function countEvents(
+	context: AlertContext,
+	type: EventType,
+	sinceMs: number,
+): Promise<number> {
 	const key = eventStreamKey(context.prefix, type);
 	const { instanceNames } = context.settings;
 	let start = String(sinceMs);
 	let count = 0;
 	for (;;) {
-		const entries = (await context.client.xrange(key, start, '+', 'COUNT', RANGE_PAGE_SIZE)) as Array<
-			[string, string[]]
-		>;
+		const entries = (await context.client.xrange(
+			key,
+			start,
+			'+',
+			'COUNT',
+			RANGE_PAGE_SIZE,
+		)) as Array<[string, string[]]>;
 		for (const [, fields] of entries) {
 			if (instanceNames.length === 0) {
 				count += 1;
@@ -114,7 +122,12 @@ async function readErrorRate(
 }
 
 /** Records an observation and returns whether the alert should fire now. */
-async function shouldFire(context: AlertContext, alert: string, isAbove: boolean, at: number): Promise<boolean> {
+async function shouldFire(
+	context: AlertContext,
+	alert: string,
+	isAbove: boolean,
+	at: number,
+): Promise<boolean> {
 	if (context.isManual) {
 		return isAbove;
 	}
@@ -158,7 +171,9 @@ export async function checkAlerts(context: AlertContext): Promise<IDataObject[]>
 		const alert = settings.errorRate;
 		const { sent, deadLettered, errorRate } = await readErrorRate(context, alert);
 		const isAbove =
-			errorRate !== null && sent + deadLettered >= alert.minMessages && errorRate > alert.thresholdPercent;
+			errorRate !== null &&
+			sent + deadLettered >= alert.minMessages &&
+			errorRate > alert.thresholdPercent;
 		if (await shouldFire(context, 'errorRate', isAbove, checkedAt)) {
 			fired.push({
 				event: 'alert.errorRate',

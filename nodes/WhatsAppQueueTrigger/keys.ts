@@ -9,6 +9,11 @@ export function consumerGroupName(workflowId: string, nodeId: string): string {
 }
 
 /** Hash that stores whether an alert of one trigger node is above its threshold. */
-export function alertStateKey(prefix: string, workflowId: string, nodeId: string, alert: string): string {
+export function alertStateKey(
+	prefix: string,
+	workflowId: string,
+	nodeId: string,
+	alert: string,
+): string {
 	return `${prefix}:n8n:alert:${workflowId}:${nodeId}:${alert}`;
 }

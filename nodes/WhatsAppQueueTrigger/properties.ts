@@ -39,7 +39,8 @@ export const properties: INodeProperties[] = [
 			{
 				name: 'Instance Paused',
 				value: 'instance.paused',
-				description: 'The worker paused an instance, such as after the gateway rejected its API key',
+				description:
+					'The worker paused an instance, such as after the gateway rejected its API key',
 			},
 			{
 				name: 'Message Dead-Lettered',

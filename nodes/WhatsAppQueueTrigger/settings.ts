@@ -43,8 +43,17 @@ function readNumber(
 ): number {
 	const raw = context.getNodeParameter(name, range.fallback);
 	const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-	if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > range.max) {
-		fail(context, `Invalid ${label} ${JSON.stringify(raw)}.`, `Use a number from ${range.min} to ${range.max}.`);
+	if (
+		typeof value !== 'number' ||
+		!Number.isFinite(value) ||
+		value < range.min ||
+		value > range.max
+	) {
+		fail(
+			context,
+			`Invalid ${label} ${JSON.stringify(raw)}.`,
+			`Use a number from ${range.min} to ${range.max}.`,
+		);
 	}
 	return value;
 }
@@ -71,7 +80,9 @@ function readEvents(context: ITriggerFunctions): { streams: EventType[]; alerts:
 	}
 	const streams = EVENT_TYPES.filter((type) => selected.includes(type));
 	const alerts = ALERT_EVENTS.filter((type) => selected.includes(type));
-	const unknown = selected.filter((value) => !streams.includes(value as EventType) && !alerts.includes(value as AlertEvent));
+	const unknown = selected.filter(
+		(value) => !streams.includes(value as EventType) && !alerts.includes(value as AlertEvent),
+	);
 	if (unknown.length > 0) {
 		fail(context, `Unknown event "${unknown[0]}".`, 'Choose the events from the list.');
 	}
@@ -87,16 +98,20 @@ export function readTriggerSettings(context: ITriggerFunctions): TriggerSettings
 		eventTypes: streams,
 		instanceNames: readInstanceNames(context),
 		campaignId: campaignId === '' ? undefined : campaignId,
-		checkIntervalMs: 1000 * readNumber(context, 'options.checkIntervalSeconds', 'Alert Check Interval (Seconds)', {
-			min: 1,
-			max: 86_400,
-			fallback: 60,
-		}),
-		reclaimAfterMs: 1000 * readNumber(context, 'options.reclaimAfterSeconds', 'Reclaim After (Seconds)', {
-			min: 1,
-			max: 86_400,
-			fallback: 60,
-		}),
+		checkIntervalMs:
+			1000 *
+			readNumber(context, 'options.checkIntervalSeconds', 'Alert Check Interval (Seconds)', {
+				min: 1,
+				max: 86_400,
+				fallback: 60,
+			}),
+		reclaimAfterMs:
+			1000 *
+			readNumber(context, 'options.reclaimAfterSeconds', 'Reclaim After (Seconds)', {
+				min: 1,
+				max: 86_400,
+				fallback: 60,
+			}),
 	};
 	if (alerts.includes('alert.backlog')) {
 		settings.backlogThreshold = readNumber(context, 'backlogThreshold', 'Backlog Threshold', {

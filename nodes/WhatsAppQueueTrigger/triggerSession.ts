@@ -31,7 +31,11 @@ import {
 	resolveRedisConfig,
 	type ResolvedRedisConfig,
 } from '../../shared/redis/connection';
-import { toQueueManagerConfig, toRedisConnection, type QueueCredential } from '../common/credentials';
+import {
+	toQueueManagerConfig,
+	toRedisConnection,
+	type QueueCredential,
+} from '../common/credentials';
 import { checkAlerts } from './alertMonitor';
 import { matchesFilters, toEventItem } from './eventOutput';
 import { consumerGroupName } from './keys';
@@ -49,7 +53,9 @@ const MAX_BLOCK_MS = 5000;
 /** Waits after a failed read, in ms, doubling up to the maximum. */
 const RETRY_DELAY_MS = { first: 1000, max: 30_000 };
 
-type Reader = { kind: 'group'; reader: EventGroupReader } | { kind: 'tail'; reader: EventTailReader };
+type Reader =
+	| { kind: 'group'; reader: EventGroupReader }
+	| { kind: 'tail'; reader: EventTailReader };
 
 /** A started trigger; see the file header. */
 export class TriggerSession {
@@ -81,7 +87,11 @@ export class TriggerSession {
 		this.nodeId = context.getNode().id;
 		this.consumer = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 		this.blockMs = Math.min(MAX_BLOCK_MS, Math.max(100, Math.floor(settings.reclaimAfterMs / 2)));
-		this.readerClient = createRedisClient(this.redis, 'consumer', `${credential.prefix}:n8n-trigger`);
+		this.readerClient = createRedisClient(
+			this.redis,
+			'consumer',
+			`${credential.prefix}:n8n-trigger`,
+		);
 		this.readerClient.on('error', (error: Error) => {
 			this.context.logger.debug('Trigger Redis connection error.', describeError(error));
 		});
@@ -108,7 +118,13 @@ export class TriggerSession {
 			return { kind: 'tail', reader: tail };
 		}
 		const group = consumerGroupName(this.workflowId, this.nodeId);
-		const reader = new EventGroupReader(this.readerClient, prefix, this.settings.eventTypes, group, this.consumer);
+		const reader = new EventGroupReader(
+			this.readerClient,
+			prefix,
+			this.settings.eventTypes,
+			group,
+			this.consumer,
+		);
 		await reader.ensureGroup();
 		await this.removeIdleConsumers(group);
 		return { kind: 'group', reader };
@@ -136,7 +152,11 @@ export class TriggerSession {
 
 	private async startAlerts(): Promise<void> {
 		this.manager = createQueueManager(toQueueManagerConfig(this.credential, this.context.logger));
-		this.alertClient = createRedisClient(this.redis, 'producer', `${this.credential.prefix}:n8n-alerts`);
+		this.alertClient = createRedisClient(
+			this.redis,
+			'producer',
+			`${this.credential.prefix}:n8n-alerts`,
+		);
 		this.alertClient.on('error', (error: Error) => {
 			this.context.logger.debug('Trigger alert Redis connection error.', describeError(error));
 		});
@@ -167,7 +187,10 @@ export class TriggerSession {
 		} catch (error) {
 			// A check that fails while Redis is away is tried again at the next
 			// interval; the crossing state makes a late alert fire once.
-			this.context.logger.warn('WhatsApp Queue Trigger could not check its alerts.', describeError(error));
+			this.context.logger.warn(
+				'WhatsApp Queue Trigger could not check its alerts.',
+				describeError(error),
+			);
 		}
 	}
 
@@ -189,9 +212,14 @@ export class TriggerSession {
 		let lastClaimAt = 0;
 		while (!this.closing && !this.hasEmittedTest) {
 			try {
-				if (this.reader?.kind === 'group' && Date.now() - lastClaimAt >= this.settings.reclaimAfterMs / 2) {
+				if (
+					this.reader?.kind === 'group' &&
+					Date.now() - lastClaimAt >= this.settings.reclaimAfterMs / 2
+				) {
 					lastClaimAt = Date.now();
-					await this.deliver(await this.reader.reader.claimStale(this.settings.reclaimAfterMs, READ_COUNT));
+					await this.deliver(
+						await this.reader.reader.claimStale(this.settings.reclaimAfterMs, READ_COUNT),
+					);
 				}
 				await this.deliver((await this.reader?.reader.read(READ_COUNT, this.blockMs)) ?? []);
 				retryDelayMs = RETRY_DELAY_MS.first;
@@ -252,7 +280,10 @@ export class TriggerSession {
 	private async closeAfterTestEvent(): Promise<void> {
 		if (this.hasEmittedTest) {
 			await this.close().catch((error: unknown) => {
-				this.context.logger.warn('WhatsApp Queue Trigger could not close after the test event.', describeError(error));
+				this.context.logger.warn(
+					'WhatsApp Queue Trigger could not close after the test event.',
+					describeError(error),
+				);
 			});
 		}
 	}

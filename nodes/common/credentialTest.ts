@@ -80,7 +80,10 @@ async function repliesInPlaintext(host: string, port: number): Promise<boolean> 
  * only emits an error event when selecting it on connect fails and then goes
  * on with database 0.
  */
-async function probeDatabase(config: ResolvedRedisConfig, keyPrefix: string): Promise<string | undefined> {
+async function probeDatabase(
+	config: ResolvedRedisConfig,
+	keyPrefix: string,
+): Promise<string | undefined> {
 	const client = createRedisClient(config, 'producer', `${keyPrefix}:credential-test`);
 	// connectRedis reports connection errors; this listener only keeps
 	// ioredis from printing the ones that follow.

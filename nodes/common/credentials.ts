@@ -56,7 +56,8 @@ function readNumber(data: ICredentialDataDecryptedObject, name: string, fallback
  * exactly as typed, spaces included; the other strings are trimmed.
  */
 export function readCredential(data: ICredentialDataDecryptedObject): QueueCredential {
-	const password = typeof data.password === 'string' && data.password !== '' ? data.password : undefined;
+	const password =
+		typeof data.password === 'string' && data.password !== '' ? data.password : undefined;
 	return {
 		host: readString(data, 'host') ?? '127.0.0.1',
 		port: readNumber(data, 'port', 6379),
@@ -94,7 +95,10 @@ export function toRedisConnection(
 }
 
 /** Queue manager settings for a node run. */
-export function toQueueManagerConfig(credential: QueueCredential, logger: Logger): QueueManagerConfig {
+export function toQueueManagerConfig(
+	credential: QueueCredential,
+	logger: Logger,
+): QueueManagerConfig {
 	return { redis: toRedisConnection(credential, 'queue'), prefix: credential.prefix, logger };
 }
 

@@ -34,7 +34,9 @@ export interface BatchOperation<Client, Params> {
 }
 
 /** Either kind of operation. */
-export type Operation<Client, Params> = ItemOperation<Client, Params> | BatchOperation<Client, Params>;
+export type Operation<Client, Params> =
+	| ItemOperation<Client, Params>
+	| BatchOperation<Client, Params>;
 
 /** How the runner opens and closes the connection set of one run. */
 export interface ClientLifecycle<Client> {
@@ -156,7 +158,11 @@ async function executeEach<Client, Params>(
  * "continue on fail" each becomes an error item, and without it the node
  * fails.
  */
-function failAll(context: IExecuteFunctions, outcomes: Array<Outcome<unknown>>, error: unknown): void {
+function failAll(
+	context: IExecuteFunctions,
+	outcomes: Array<Outcome<unknown>>,
+	error: unknown,
+): void {
 	const nodeError = toNodeError(context.getNode(), error);
 	if (!context.continueOnFail()) {
 		throw nodeError;

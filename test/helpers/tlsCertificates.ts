@@ -21,11 +21,58 @@ function openssl(args: string[], cwd: string): void {
 /** Generates the certificates with the openssl command line; they are valid for two days. */
 export function createTestCertificates(): TestCertificates {
 	const dir = mkdtempSync(join(tmpdir(), 'waq-tls-'));
-	openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=Test CA'], dir);
-	openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
+	openssl(
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			'ca.key',
+			'-out',
+			'ca.crt',
+			'-days',
+			'2',
+			'-subj',
+			'/CN=Test CA',
+		],
+		dir,
+	);
+	openssl(
+		[
+			'req',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			'server.key',
+			'-out',
+			'server.csr',
+			'-subj',
+			'/CN=localhost',
+		],
+		dir,
+	);
 	writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
 	openssl(
-		['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf'],
+		[
+			'x509',
+			'-req',
+			'-in',
+			'server.csr',
+			'-CA',
+			'ca.crt',
+			'-CAkey',
+			'ca.key',
+			'-CAcreateserial',
+			'-out',
+			'server.crt',
+			'-days',
+			'2',
+			'-extfile',
+			'ext.cnf',
+		],
 		dir,
 	);
 	return {
@@ -40,10 +87,15 @@ export function createTestCertificates(): TestCertificates {
 /** redis-server arguments that add a TLS port next to the plaintext one. */
 export function tlsServerArgs(certificates: TestCertificates, tlsPort: number): string[] {
 	return [
-		'--tls-port', String(tlsPort),
-		'--tls-cert-file', certificates.certFile,
-		'--tls-key-file', certificates.keyFile,
-		'--tls-ca-cert-file', certificates.caFile,
-		'--tls-auth-clients', 'no',
+		'--tls-port',
+		String(tlsPort),
+		'--tls-cert-file',
+		certificates.certFile,
+		'--tls-key-file',
+		certificates.keyFile,
+		'--tls-ca-cert-file',
+		certificates.caFile,
+		'--tls-auth-clients',
+		'no',
 	];
 }

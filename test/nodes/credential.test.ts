@@ -7,7 +7,11 @@ import { WhatsAppQueue } from '../../nodes/WhatsAppQueue/WhatsAppQueue.node';
 import { getFreePort } from '../helpers/ports';
 import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redisServer';
 import { startTestGateway, type TestGateway } from '../helpers/sandbox';
-import { createTestCertificates, tlsServerArgs, type TestCertificates } from '../helpers/tlsCertificates';
+import {
+	createTestCertificates,
+	tlsServerArgs,
+	type TestCertificates,
+} from '../helpers/tlsCertificates';
 import { waitFor } from '../helpers/waitFor';
 import { getNode, runWorkflow, singleNodeWorkflow } from '../helpers/n8n/workflowRunner';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
@@ -15,9 +19,13 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess
 const PASSWORD = 'p@ss:w/rd#%1';
 
 /** Runs the credential test the way n8n does: through the node that names it in `testedBy`. */
-async function testCredential(data: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+async function testCredential(
+	data: ICredentialDataDecryptedObject,
+): Promise<INodeCredentialTestResult> {
 	const node = new WhatsAppQueue();
-	const credential = node.description.credentials?.find((entry) => entry.name === 'whatsAppQueueRedisApi');
+	const credential = node.description.credentials?.find(
+		(entry) => entry.name === 'whatsAppQueueRedisApi',
+	);
 	const test = node.methods.credentialTest[credential?.testedBy as string];
 	return await test.call(new CredentialTestContext(), {
 		id: '1',
@@ -33,7 +41,9 @@ describe('WhatsApp Queue Redis credential', () => {
 	let tlsPort: number;
 
 	/** Settings that pass: the TLS port, the default user, the password and the CA. */
-	function tlsCredential(extra: ICredentialDataDecryptedObject = {}): ICredentialDataDecryptedObject {
+	function tlsCredential(
+		extra: ICredentialDataDecryptedObject = {},
+	): ICredentialDataDecryptedObject {
 		return {
 			host: '127.0.0.1',
 			port: tlsPort,
@@ -67,8 +77,15 @@ describe('WhatsApp Queue Redis credential', () => {
 			password: PASSWORD,
 			extraArgs: [
 				...tlsServerArgs(certificates, tlsPort),
-				'--databases', '4',
-				'--user', 'alice', 'on', `>${PASSWORD}`, '~*', '&*', '+@all',
+				'--databases',
+				'4',
+				'--user',
+				'alice',
+				'on',
+				`>${PASSWORD}`,
+				'~*',
+				'&*',
+				'+@all',
 			],
 		});
 	});
@@ -111,7 +128,9 @@ describe('WhatsApp Queue Redis credential', () => {
 		const result = await testCredential(tlsCredential({ port: server.port }));
 
 		expect(result.status).toBe('Error');
-		expect(result.message).toMatch(/does not use TLS on this port\. Turn TLS off, or use the server's TLS port\.$/);
+		expect(result.message).toMatch(
+			/does not use TLS on this port\. Turn TLS off, or use the server's TLS port\.$/,
+		);
 		expect(Date.now() - started).toBeLessThan(6000);
 	});
 
@@ -132,7 +151,9 @@ describe('WhatsApp Queue Redis credential', () => {
 	});
 
 	it('accepts any certificate when checks are off', async () => {
-		const result = await testCredential(tlsCredential({ caCertificate: '', rejectUnauthorized: false }));
+		const result = await testCredential(
+			tlsCredential({ caCertificate: '', rejectUnauthorized: false }),
+		);
 
 		expect(result.status).toBe('OK');
 	});
@@ -216,7 +237,9 @@ describe('WhatsApp Queue Redis credential', () => {
 				},
 			});
 			getNode(fixture, 'WhatsApp Queue').parameters.options = {};
-			const run = await runWorkflow(fixture, { whatsAppQueueRedisApi: tlsCredential({ username: 'alice', prefix }) });
+			const run = await runWorkflow(fixture, {
+				whatsAppQueueRedisApi: tlsCredential({ username: 'alice', prefix }),
+			});
 			worker = await startWorkerProcess({
 				REDIS_HOST: '127.0.0.1',
 				REDIS_PORT: String(tlsPort),

@@ -46,7 +46,10 @@ describe('WhatsApp Queue node', () => {
 		parameters: INodeParameters,
 		onError: OnError = 'stopWorkflow',
 	): Promise<WorkflowRun> {
-		return runWorkflow(singleNodeWorkflow('queueOperation', NODE, { items, parameters, onError }), credentials);
+		return runWorkflow(
+			singleNodeWorkflow('queueOperation', NODE, { items, parameters, onError }),
+			credentials,
+		);
 	}
 
 	function enqueueWorkflow(onError: OnError): WorkflowFixture {
@@ -78,7 +81,10 @@ describe('WhatsApp Queue node', () => {
 
 	describe('Message: Send', () => {
 		it('queues each item as a job', async () => {
-			const result = await run([{ phone: '+34 600 000 001' }, { phone: '34600000002' }], textMessage('={{ $json.phone }}'));
+			const result = await run(
+				[{ phone: '+34 600 000 001' }, { phone: '34600000002' }],
+				textMessage('={{ $json.phone }}'),
+			);
 
 			const output = result.output(NODE);
 			expect(output.map((item) => item.json.status)).toEqual(['queued', 'queued']);
@@ -110,7 +116,11 @@ describe('WhatsApp Queue node', () => {
 
 			const output = result.output(ENQUEUE, 0);
 			expect(output).toHaveLength(3);
-			expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(output.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
 			expect(output[1].json.error).toEqual(expect.stringContaining('Invalid phone number "abc"'));
 			expect(output[0].json.error).toBeUndefined();
 			expect(output[2].json.error).toBeUndefined();
@@ -132,7 +142,9 @@ describe('WhatsApp Queue node', () => {
 		});
 
 		it('reports a known idempotency key as duplicate', async () => {
-			const parameters = textMessage('34600000009', { options: { idempotencyKey: 'order-1001-confirm' } });
+			const parameters = textMessage('34600000009', {
+				options: { idempotencyKey: 'order-1001-confirm' },
+			});
 			const first = await run([{}], parameters);
 			const second = await run([{}], { ...parameters, phone: '34600000010' });
 
@@ -215,10 +227,12 @@ describe('WhatsApp Queue node', () => {
 				{ contacts: [{ fullName: 'Ana', phoneNumber: '34600000005' }] },
 			],
 		])('queues a %s message', async (messageType, fields, content) => {
-			const result = await run(
-				[{}],
-				{ ...textMessage('34600000001'), text: undefined, messageType, ...fields } as INodeParameters,
-			);
+			const result = await run([{}], {
+				...textMessage('34600000001'),
+				text: undefined,
+				messageType,
+				...fields,
+			} as INodeParameters);
 
 			const status = await manager.getStatus(String(result.json(NODE)[0].jobId));
 			expect(status.message?.messageType).toBe(messageType);
@@ -234,7 +248,10 @@ describe('WhatsApp Queue node', () => {
 			});
 			try {
 				await worker.start();
-				const result = await run([{ phone: '34600000001' }, { phone: '34600000002' }], textMessage('={{ $json.phone }}'));
+				const result = await run(
+					[{ phone: '34600000001' }, { phone: '34600000002' }],
+					textMessage('={{ $json.phone }}'),
+				);
 				await waitFor(() => gateway.sandbox.received.length === 2, { description: 'two sends' });
 				const jobId = String(result.json(NODE)[0].jobId);
 				const status = await run([{}], { resource: 'message', operation: 'getStatus', jobId });
@@ -252,7 +269,10 @@ describe('WhatsApp Queue node', () => {
 		});
 
 		it('opens one connection however many items', async () => {
-			const items = (count: number) => Array.from({ length: count }, (_, i) => ({ phone: `3460000${String(i).padStart(4, '0')}` }));
+			const items = (count: number) =>
+				Array.from({ length: count }, (_, i) => ({
+					phone: `3460000${String(i).padStart(4, '0')}`,
+				}));
 			const connectionsFor = async (count: number): Promise<number> => {
 				const before = await totalConnections();
 				await run(items(count), textMessage('={{ $json.phone }}'));
@@ -271,12 +291,19 @@ describe('WhatsApp Queue node', () => {
 
 		it('queues every item in one bulk call', async () => {
 			const addBulk = jest.spyOn(QueueManager.prototype, 'addBulk');
-			const result = await run([{ phone: '34600000001' }, { phone: '34600000002' }, { phone: '34600000003' }], sendMany);
+			const result = await run(
+				[{ phone: '34600000001' }, { phone: '34600000002' }, { phone: '34600000003' }],
+				sendMany,
+			);
 
 			expect(addBulk).toHaveBeenCalledTimes(1);
 			expect(addBulk.mock.calls[0][0]).toHaveLength(3);
 			expect(result.json(NODE).map((json) => json.status)).toEqual(['queued', 'queued', 'queued']);
-			expect(result.output(NODE).map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(result.output(NODE).map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
 		});
 
 		it('queues nothing when an item is invalid', async () => {
@@ -292,8 +319,16 @@ describe('WhatsApp Queue node', () => {
 
 			const output = result.output(NODE);
 			expect(addBulk).toHaveBeenCalledTimes(1);
-			expect(output.map((item) => item.json.status ?? 'error')).toEqual(['queued', 'error', 'queued']);
-			expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(output.map((item) => item.json.status ?? 'error')).toEqual([
+				'queued',
+				'error',
+				'queued',
+			]);
+			expect(output.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
 			expect((await manager.getMetrics('sales')).waiting).toBe(2);
 		});
 
@@ -316,7 +351,11 @@ describe('WhatsApp Queue node', () => {
 				messageType: 'text',
 				content: { text: 'Hi' },
 			});
-			const result = await run([{}], { resource: 'message', operation: 'getStatus', jobId: job.id });
+			const result = await run([{}], {
+				resource: 'message',
+				operation: 'getStatus',
+				jobId: job.id,
+			});
 
 			const [status] = result.json(NODE);
 			expect(status.state).toBe('waiting');
@@ -332,7 +371,12 @@ describe('WhatsApp Queue node', () => {
 				messageType: 'text',
 				content: { text: 'Hi' },
 			});
-			const result = await run([{}], { resource: 'message', operation: 'cancel', cancelBy: 'jobId', jobId: job.id });
+			const result = await run([{}], {
+				resource: 'message',
+				operation: 'cancel',
+				cancelBy: 'jobId',
+				jobId: job.id,
+			});
 
 			expect(result.json(NODE)[0]).toEqual({ jobId: job.id, cancelled: true, state: 'unknown' });
 			expect((await manager.getMetrics('sales')).waiting).toBe(0);
@@ -380,7 +424,10 @@ describe('WhatsApp Queue node', () => {
 		}
 
 		beforeEach(async () => {
-			gateway = await startTestGateway({ instances: ['sales'], notOnWhatsApp: ['34600000009', '34600000008'] });
+			gateway = await startTestGateway({
+				instances: ['sales'],
+				notOnWhatsApp: ['34600000009', '34600000008'],
+			});
 			worker = new DeliveryWorker({
 				queue: { redis: server.connection, prefix, rateLimiting: { max: 0, duration: 1000 } },
 				gateway: gateway.client,
@@ -435,7 +482,11 @@ describe('WhatsApp Queue node', () => {
 
 		it('clears every entry', async () => {
 			await deadLetter(['34600000009', '34600000008']);
-			const result = await run([{}], { resource: 'deadLetterQueue', operation: 'clear', instanceName: 'sales' });
+			const result = await run([{}], {
+				resource: 'deadLetterQueue',
+				operation: 'clear',
+				instanceName: 'sales',
+			});
 
 			expect(result.json(NODE)[0].removed).toBe(2);
 			expect((await manager.getMetrics('sales')).dlq).toBe(0);
@@ -460,7 +511,9 @@ describe('WhatsApp Queue node', () => {
 
 			const [metrics] = result.json(NODE);
 			expect(metrics.waiting).toBe(2);
-			expect((metrics.instances as IDataObject).sales).toEqual(expect.objectContaining({ waiting: 2 }));
+			expect((metrics.instances as IDataObject).sales).toEqual(
+				expect.objectContaining({ waiting: 2 }),
+			);
 			expect(metrics.sentPerMinute).toBe(0);
 		});
 
@@ -486,7 +539,11 @@ describe('WhatsApp Queue node', () => {
 		});
 
 		it('cleans finished jobs', async () => {
-			const result = await run([{}], { resource: 'queue', operation: 'clean', olderThanSeconds: 0 });
+			const result = await run([{}], {
+				resource: 'queue',
+				operation: 'clean',
+				olderThanSeconds: 0,
+			});
 
 			expect(result.json(NODE)[0]).toEqual({ instanceName: null, removed: 0 });
 		});
@@ -500,7 +557,11 @@ describe('WhatsApp Queue node', () => {
 				windowSeconds: 60,
 			});
 
-			expect(result.json(NODE)[0]).toEqual({ instanceName: 'sales', maxMessages: 30, windowSeconds: 60 });
+			expect(result.json(NODE)[0]).toEqual({
+				instanceName: 'sales',
+				maxMessages: 30,
+				windowSeconds: 60,
+			});
 			expect(await manager.getRateLimit('sales')).toEqual(
 				expect.objectContaining({ max: 30, duration: 60_000, source: 'instance' }),
 			);
@@ -511,33 +572,107 @@ describe('WhatsApp Queue node', () => {
 		/** One valid value (absent when no value can succeed alone) and one invalid value per operation. */
 		const cases: Array<[string, INodeParameters, string | undefined, string]> = [
 			['message send', textMessage('={{ $json.value }}'), '34600000001', 'abc'],
-			['message sendMany', { ...textMessage('={{ $json.value }}'), operation: 'sendMany' }, '34600000001', 'abc'],
-			['message getStatus', { resource: 'message', operation: 'getStatus', jobId: '={{ $json.value }}' }, 'sales:none', 'nocolon'],
 			[
-				'message cancel',
-				{ resource: 'message', operation: 'cancel', cancelBy: 'jobId', jobId: '={{ $json.value }}' },
+				'message sendMany',
+				{ ...textMessage('={{ $json.value }}'), operation: 'sendMany' },
+				'34600000001',
+				'abc',
+			],
+			[
+				'message getStatus',
+				{ resource: 'message', operation: 'getStatus', jobId: '={{ $json.value }}' },
 				'sales:none',
 				'nocolon',
 			],
-			['deadLetterQueue list', { resource: 'deadLetterQueue', operation: 'list', instanceName: '={{ $json.value }}' }, 'sales', ' sales'],
-			['deadLetterQueue retry', { resource: 'deadLetterQueue', operation: 'retry', jobId: '={{ $json.value }}' }, undefined, 'nocolon'],
-			['deadLetterQueue retryAll', { resource: 'deadLetterQueue', operation: 'retryAll', instanceName: '={{ $json.value }}' }, 'sales', ' sales'],
-			['deadLetterQueue remove', { resource: 'deadLetterQueue', operation: 'remove', jobId: '={{ $json.value }}' }, 'sales:none', 'nocolon'],
-			['deadLetterQueue clear', { resource: 'deadLetterQueue', operation: 'clear', instanceName: '={{ $json.value }}' }, 'sales', ' sales'],
-			['queue getMetrics', { resource: 'queue', operation: 'getMetrics', instanceName: '={{ $json.value }}' }, 'sales', ' sales'],
-			['queue pause', { resource: 'queue', operation: 'pause', instanceName: '={{ $json.value }}' }, 'sales', ' sales'],
-			['queue resume', { resource: 'queue', operation: 'resume', instanceName: '={{ $json.value }}' }, 'sales', ' sales'],
-			['queue drain', { resource: 'queue', operation: 'drain', instanceName: '={{ $json.value }}' }, 'sales', ' sales'],
-			['queue clean', { resource: 'queue', operation: 'clean', instanceName: '={{ $json.value }}' }, 'sales', ' sales'],
+			[
+				'message cancel',
+				{
+					resource: 'message',
+					operation: 'cancel',
+					cancelBy: 'jobId',
+					jobId: '={{ $json.value }}',
+				},
+				'sales:none',
+				'nocolon',
+			],
+			[
+				'deadLetterQueue list',
+				{ resource: 'deadLetterQueue', operation: 'list', instanceName: '={{ $json.value }}' },
+				'sales',
+				' sales',
+			],
+			[
+				'deadLetterQueue retry',
+				{ resource: 'deadLetterQueue', operation: 'retry', jobId: '={{ $json.value }}' },
+				undefined,
+				'nocolon',
+			],
+			[
+				'deadLetterQueue retryAll',
+				{ resource: 'deadLetterQueue', operation: 'retryAll', instanceName: '={{ $json.value }}' },
+				'sales',
+				' sales',
+			],
+			[
+				'deadLetterQueue remove',
+				{ resource: 'deadLetterQueue', operation: 'remove', jobId: '={{ $json.value }}' },
+				'sales:none',
+				'nocolon',
+			],
+			[
+				'deadLetterQueue clear',
+				{ resource: 'deadLetterQueue', operation: 'clear', instanceName: '={{ $json.value }}' },
+				'sales',
+				' sales',
+			],
+			[
+				'queue getMetrics',
+				{ resource: 'queue', operation: 'getMetrics', instanceName: '={{ $json.value }}' },
+				'sales',
+				' sales',
+			],
+			[
+				'queue pause',
+				{ resource: 'queue', operation: 'pause', instanceName: '={{ $json.value }}' },
+				'sales',
+				' sales',
+			],
+			[
+				'queue resume',
+				{ resource: 'queue', operation: 'resume', instanceName: '={{ $json.value }}' },
+				'sales',
+				' sales',
+			],
+			[
+				'queue drain',
+				{ resource: 'queue', operation: 'drain', instanceName: '={{ $json.value }}' },
+				'sales',
+				' sales',
+			],
+			[
+				'queue clean',
+				{ resource: 'queue', operation: 'clean', instanceName: '={{ $json.value }}' },
+				'sales',
+				' sales',
+			],
 			[
 				'queue setRateLimit',
-				{ resource: 'queue', operation: 'setRateLimit', instanceName: '={{ $json.value }}', maxMessages: 10, windowSeconds: 60 },
+				{
+					resource: 'queue',
+					operation: 'setRateLimit',
+					instanceName: '={{ $json.value }}',
+					maxMessages: 10,
+					windowSeconds: 60,
+				},
 				'sales',
 				' sales',
 			],
 		];
 
-		function itemsFor(valid: string | undefined, invalid: string): { items: IDataObject[]; badIndex: number } {
+		function itemsFor(
+			valid: string | undefined,
+			invalid: string,
+		): { items: IDataObject[]; badIndex: number } {
 			return valid === undefined
 				? { items: [{ value: invalid }], badIndex: 0 }
 				: { items: [{ value: valid }, { value: invalid }], badIndex: 1 };
@@ -553,13 +688,16 @@ describe('WhatsApp Queue node', () => {
 			expect(output.every((item) => item.pairedItem !== undefined)).toBe(true);
 		});
 
-		it.each(cases)('%s sends the error to the error output', async (_name, parameters, valid, invalid) => {
-			const { items, badIndex } = itemsFor(valid, invalid);
-			const result = await run(items, parameters, 'continueErrorOutput');
+		it.each(cases)(
+			'%s sends the error to the error output',
+			async (_name, parameters, valid, invalid) => {
+				const { items, badIndex } = itemsFor(valid, invalid);
+				const result = await run(items, parameters, 'continueErrorOutput');
 
-			expect(result.output(NODE, 1).map((item) => item.pairedItem)).toEqual([{ item: badIndex }]);
-			expect(result.output(NODE, 0).some((item) => item.json.error !== undefined)).toBe(false);
-		});
+				expect(result.output(NODE, 1).map((item) => item.pairedItem)).toEqual([{ item: badIndex }]);
+				expect(result.output(NODE, 0).some((item) => item.json.error !== undefined)).toBe(false);
+			},
+		);
 
 		it.each(cases)('%s fails naming the item', async (_name, parameters, valid, invalid) => {
 			const { items, badIndex } = itemsFor(valid, invalid);
@@ -591,7 +729,9 @@ describe('WhatsApp Queue node', () => {
 			await stopping.kill();
 
 			const started = Date.now();
-			const items = Array.from({ length: 20 }, (_, i) => ({ phone: `346000000${String(i).padStart(2, '0')}` }));
+			const items = Array.from({ length: 20 }, (_, i) => ({
+				phone: `346000000${String(i).padStart(2, '0')}`,
+			}));
 			const result = await run(items, textMessage('={{ $json.phone }}'), 'continueRegularOutput');
 			await stopping.dispose();
 
@@ -636,7 +776,11 @@ describe('WhatsApp Queue node', () => {
 		it('returns error items when Redis is down', async () => {
 			const port = await getFreePort();
 			credentials = { whatsAppQueueRedisApi: { host: '127.0.0.1', port, prefix } };
-			const result = await run([{}], { resource: 'queue', operation: 'getMetrics' }, 'continueRegularOutput');
+			const result = await run(
+				[{}],
+				{ resource: 'queue', operation: 'getMetrics' },
+				'continueRegularOutput',
+			);
 
 			expect(String(result.json(NODE)[0].error)).toMatch(/^Redis refused the connection/);
 		});

@@ -1,19 +1,43 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { createQueueManager, DeliveryWorker, QueueManager, type WhatsAppMessage } from '../../shared';
+import {
+	createQueueManager,
+	DeliveryWorker,
+	QueueManager,
+	type WhatsAppMessage,
+} from '../../shared';
 import { EventGroupReader, eventStreamKey, type EventType } from '../../shared/events/eventStream';
 import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redisServer';
 import { startTestGateway, type TestGateway } from '../helpers/sandbox';
 import { waitFor } from '../helpers/waitFor';
 import { alertStateKey } from '../../nodes/WhatsAppQueueTrigger/keys';
-import { activateWorkflow, listenForTestEvent, type ActiveWorkflow } from '../helpers/n8n/triggerRunner';
-import { getNode, loadWorkflow, type TestCredentials, type WorkflowFixture } from '../helpers/n8n/workflowRunner';
+import {
+	activateWorkflow,
+	listenForTestEvent,
+	type ActiveWorkflow,
+} from '../helpers/n8n/triggerRunner';
+import {
+	getNode,
+	loadWorkflow,
+	type TestCredentials,
+	type WorkflowFixture,
+} from '../helpers/n8n/workflowRunner';
 
 const TRIGGER = 'WhatsApp Queue Trigger';
 const NOT_ON_WHATSAPP = ['34600000009', '34600000008', '34600000007', '34600000006', '34600000005'];
 
-function text(recipientPhone: string, metadata: WhatsAppMessage['metadata'] = {}, instanceName = 'sales'): WhatsAppMessage {
-	return { instanceName, recipientPhone, messageType: 'text', content: { text: 'Hello' }, metadata };
+function text(
+	recipientPhone: string,
+	metadata: WhatsAppMessage['metadata'] = {},
+	instanceName = 'sales',
+): WhatsAppMessage {
+	return {
+		instanceName,
+		recipientPhone,
+		messageType: 'text',
+		content: { text: 'Hello' },
+		metadata,
+	};
 }
 
 describe('WhatsApp Queue Trigger', () => {
@@ -57,9 +81,14 @@ describe('WhatsApp Queue Trigger', () => {
 	}
 
 	/** Queues messages to numbers the sandbox reports as not on WhatsApp and waits until all are dead-lettered. */
-	async function deadLetter(count: number, metadata: WhatsAppMessage['metadata'] = {}): Promise<string[]> {
+	async function deadLetter(
+		count: number,
+		metadata: WhatsAppMessage['metadata'] = {},
+	): Promise<string[]> {
 		const before = (await manager.getMetrics()).dlq;
-		const jobs = await manager.addBulk(NOT_ON_WHATSAPP.slice(0, count).map((phone) => text(phone, metadata)));
+		const jobs = await manager.addBulk(
+			NOT_ON_WHATSAPP.slice(0, count).map((phone) => text(phone, metadata)),
+		);
 		await waitFor(async () => (await manager.getMetrics()).dlq === before + count, {
 			description: `${count} more dead-lettered messages`,
 		});
@@ -97,7 +126,10 @@ describe('WhatsApp Queue Trigger', () => {
 	}
 
 	/** Events of a group that were read and not yet acknowledged. */
-	async function pendingCount(workflowId: string, type: EventType = 'message.dead_lettered'): Promise<number> {
+	async function pendingCount(
+		workflowId: string,
+		type: EventType = 'message.dead_lettered',
+	): Promise<number> {
 		const client = server.client();
 		try {
 			const key = eventStreamKey(prefix, type);
@@ -120,7 +152,10 @@ describe('WhatsApp Queue Trigger', () => {
 		prefix = uniquePrefix();
 		credentials = { whatsAppQueueRedisApi: { host: server.host, port: server.port, prefix } };
 		manager = createQueueManager({ redis: server.connection, prefix });
-		gateway = await startTestGateway({ instances: ['sales', 'support'], notOnWhatsApp: NOT_ON_WHATSAPP });
+		gateway = await startTestGateway({
+			instances: ['sales', 'support'],
+			notOnWhatsApp: NOT_ON_WHATSAPP,
+		});
 	});
 
 	afterEach(async () => {
@@ -139,7 +174,9 @@ describe('WhatsApp Queue Trigger', () => {
 			const active = await activate(fixture);
 			const [jobId] = await deadLetter(1);
 			await waitFor(() => active.emitted.length === 1, { description: 'one execution' });
-			await waitFor(async () => (await pendingCount(fixture.id!)) === 0, { description: 'the ack' });
+			await waitFor(async () => (await pendingCount(fixture.id!)) === 0, {
+				description: 'the ack',
+			});
 			const [run] = await Promise.all(active.runs);
 
 			const [item] = active.items;
@@ -162,8 +199,12 @@ describe('WhatsApp Queue Trigger', () => {
 			const first = await activate(fixture);
 			const second = await activate(fixture);
 			const jobIds = await deadLetter(5);
-			await waitFor(() => first.emitted.length + second.emitted.length === 5, { description: 'five executions' });
-			await waitFor(async () => (await pendingCount(fixture.id!)) === 0, { description: 'the acks' });
+			await waitFor(() => first.emitted.length + second.emitted.length === 5, {
+				description: 'five executions',
+			});
+			await waitFor(async () => (await pendingCount(fixture.id!)) === 0, {
+				description: 'the acks',
+			});
 
 			const seen = [...first.items, ...second.items].map((item) => item.jobId);
 			expect([...seen].sort()).toEqual([...jobIds].sort());
@@ -210,7 +251,9 @@ describe('WhatsApp Queue Trigger', () => {
 			});
 
 			expect(active.items.map((item) => item.phone)).toEqual(['34600000001']);
-			expect(active.items[0].messageId).toBe(gateway.sandbox.received.find((sent) => sent.number === '34600000001')?.messageId);
+			expect(active.items[0].messageId).toBe(
+				gateway.sandbox.received.find((sent) => sent.number === '34600000001')?.messageId,
+			);
 		});
 
 		it('takes over events of a stopped process', async () => {
@@ -219,11 +262,20 @@ describe('WhatsApp Queue Trigger', () => {
 			await startWorker();
 			const jobIds = await deadLetter(2);
 			const client = server.client();
-			const crashed = new EventGroupReader(client, prefix, ['message.dead_lettered'], 'n8n:' + fixture.id + ':c1', 'crashed');
+			const crashed = new EventGroupReader(
+				client,
+				prefix,
+				['message.dead_lettered'],
+				'n8n:' + fixture.id + ':c1',
+				'crashed',
+			);
 			const taken = await crashed.read(10, 100);
 			client.disconnect();
 			const active = await activate(fixture);
-			await waitFor(() => active.emitted.length === 2, { timeoutMs: 15_000, description: 'the reclaimed events' });
+			await waitFor(() => active.emitted.length === 2, {
+				timeoutMs: 15_000,
+				description: 'the reclaimed events',
+			});
 
 			expect(taken).toHaveLength(2);
 			expect(active.items.map((item) => item.jobId).sort()).toEqual([...jobIds].sort());
@@ -231,36 +283,47 @@ describe('WhatsApp Queue Trigger', () => {
 
 		it('releases connections after five activations', async () => {
 			const baseline = await clientCount();
-			const fixture = eventWorkflow({ events: ['message.dead_lettered', 'alert.backlog'], backlogThreshold: 100 });
+			const fixture = eventWorkflow({
+				events: ['message.dead_lettered', 'alert.backlog'],
+				backlogThreshold: 100,
+			});
 			for (let cycle = 0; cycle < 5; cycle++) {
 				const active = await activate(fixture);
 				await deactivate(active);
 			}
 
-			await waitFor(async () => (await clientCount()) <= baseline + 1, { description: 'connections back to baseline' });
+			await waitFor(async () => (await clientCount()) <= baseline + 1, {
+				description: 'connections back to baseline',
+			});
 			expect(await clientCount()).toBeLessThanOrEqual(baseline + 1);
 		});
 
 		it('deactivates even when closing fails', async () => {
 			const original = QueueManager.prototype.close;
-			jest.spyOn(QueueManager.prototype, 'close').mockImplementation(async function (this: QueueManager) {
+			jest.spyOn(QueueManager.prototype, 'close').mockImplementation(async function (
+				this: QueueManager,
+			) {
 				await original.call(this);
 				throw new Error('close failed');
 			});
 			const baseline = await clientCount();
-			const active = await activate(eventWorkflow({ events: ['alert.backlog'], backlogThreshold: 100 }));
+			const active = await activate(
+				eventWorkflow({ events: ['alert.backlog'], backlogThreshold: 100 }),
+			);
 
 			await expect(deactivate(active)).resolves.toBeUndefined();
-			await waitFor(async () => (await clientCount()) <= baseline, { description: 'connections closed' });
+			await waitFor(async () => (await clientCount()) <= baseline, {
+				description: 'connections closed',
+			});
 		});
 
 		it('rejects bad parameters before connecting', async () => {
 			const baseline = await clientCount();
 
 			await expect(activate(eventWorkflow({ events: [] }))).rejects.toThrow(/No events selected/);
-			await expect(activate(eventWorkflow({ instanceNames: 'sales, bad\u0001name' }))).rejects.toThrow(
-				/Instance Names: Invalid instance name/,
-			);
+			await expect(
+				activate(eventWorkflow({ instanceNames: 'sales, bad\u0001name' })),
+			).rejects.toThrow(/Instance Names: Invalid instance name/);
 			expect(await clientCount()).toBe(baseline);
 		});
 
@@ -285,19 +348,25 @@ describe('WhatsApp Queue Trigger', () => {
 			const second = await activate(fixture);
 			const alerts = () => [...first.items, ...second.items];
 
-			await manager.addBulk(['34600000001', '34600000002', '34600000003'].map((phone) => text(phone)));
+			await manager.addBulk(
+				['34600000001', '34600000002', '34600000003'].map((phone) => text(phone)),
+			);
 			await waitFor(() => alerts().length === 1, { description: 'the first alert' });
 			await checksAfter(fixture.id!, 'backlog', 3);
 			const afterFirstCrossing = alerts().length;
 			await manager.drain();
 			await checksAfter(fixture.id!, 'backlog', 2);
-			await manager.addBulk(['34600000001', '34600000002', '34600000003'].map((phone) => text(phone)));
+			await manager.addBulk(
+				['34600000001', '34600000002', '34600000003'].map((phone) => text(phone)),
+			);
 			await waitFor(() => alerts().length === 2, { description: 'the second alert' });
 			await checksAfter(fixture.id!, 'backlog', 3);
 
 			expect(afterFirstCrossing).toBe(1);
 			expect(alerts()).toHaveLength(2);
-			expect(alerts()[0]).toEqual(expect.objectContaining({ event: 'alert.backlog', waiting: 3, threshold: 2 }));
+			expect(alerts()[0]).toEqual(
+				expect.objectContaining({ event: 'alert.backlog', waiting: 3, threshold: 2 }),
+			);
 		}, 30_000);
 
 		it('fires an error rate alert once', async () => {
@@ -313,13 +382,20 @@ describe('WhatsApp Queue Trigger', () => {
 			});
 			const first = await activate(fixture);
 			const second = await activate(fixture);
-			await waitFor(() => first.emitted.length + second.emitted.length === 1, { description: 'the alert' });
+			await waitFor(() => first.emitted.length + second.emitted.length === 1, {
+				description: 'the alert',
+			});
 			await checksAfter(fixture.id!, 'errorRate', 3);
 
 			const alerts = [...first.items, ...second.items];
 			expect(alerts).toHaveLength(1);
 			expect(alerts[0]).toEqual(
-				expect.objectContaining({ event: 'alert.errorRate', errorRate: 75, sent: 1, deadLettered: 3 }),
+				expect.objectContaining({
+					event: 'alert.errorRate',
+					errorRate: 75,
+					sent: 1,
+					deadLettered: 3,
+				}),
 			);
 		}, 30_000);
 
@@ -375,7 +451,9 @@ describe('WhatsApp Queue Trigger', () => {
 			);
 			const run = await listening.result;
 
-			expect(run.json(TRIGGER)[0]).toEqual(expect.objectContaining({ event: 'alert.backlog', waiting: 2 }));
+			expect(run.json(TRIGGER)[0]).toEqual(
+				expect.objectContaining({ event: 'alert.backlog', waiting: 2 }),
+			);
 		});
 
 		it('releases connections after five stops', async () => {
@@ -388,13 +466,17 @@ describe('WhatsApp Queue Trigger', () => {
 				const listening = listenForTestEvent(fixture, credentials);
 				await waitForReaders(1);
 				listening.stop();
-				await waitFor(async () => (await clientCount()) <= baseline + 1, { description: 'the listener closed' });
+				await waitFor(async () => (await clientCount()) <= baseline + 1, {
+					description: 'the listener closed',
+				});
 				if (cycle === 2) {
 					failedBetween = await deadLetter(1);
 				}
 			}
 			const active = await activate(fixture);
-			await waitFor(() => active.emitted.length === 1, { description: 'the event failed between tests' });
+			await waitFor(() => active.emitted.length === 1, {
+				description: 'the event failed between tests',
+			});
 
 			expect(await clientCount()).toBeLessThanOrEqual(baseline + 2);
 			expect(active.items[0].jobId).toBe(failedBetween[0]);
@@ -405,7 +487,11 @@ describe('WhatsApp Queue Trigger', () => {
 	 * Waits until the alert's crossing state was written `count` more times,
 	 * that is until that many more checks ran in any of the processes.
 	 */
-	async function checksAfter(workflowId: string, alert: 'backlog' | 'errorRate', count: number): Promise<void> {
+	async function checksAfter(
+		workflowId: string,
+		alert: 'backlog' | 'errorRate',
+		count: number,
+	): Promise<void> {
 		const client = server.client();
 		try {
 			const key = alertStateKey(prefix, workflowId, 'c1', alert);

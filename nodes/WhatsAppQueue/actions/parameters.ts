@@ -35,14 +35,18 @@ export function readJobId(context: IExecuteFunctions, itemIndex: number): string
 	if (!parsePublicJobId(jobId)) {
 		throw new NodeOperationError(context.getNode(), `Invalid Job ID "${jobId}".`, {
 			itemIndex,
-			description: 'Job IDs look like "<instance>:<id>", as Send and Send Many return them in "jobId".',
+			description:
+				'Job IDs look like "<instance>:<id>", as Send and Send Many return them in "jobId".',
 		});
 	}
 	return jobId;
 }
 
 /** Reads an instance name that may be empty, meaning every instance. */
-export function readInstanceName(context: IExecuteFunctions, itemIndex: number): string | undefined {
+export function readInstanceName(
+	context: IExecuteFunctions,
+	itemIndex: number,
+): string | undefined {
 	const value = context.getNodeParameter('instanceName', itemIndex, '');
 	if (value === '' || value === undefined || value === null) {
 		return undefined;
@@ -77,7 +81,12 @@ export function readInteger(
 ): number {
 	const raw = context.getNodeParameter(name, itemIndex, range.fallback);
 	const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
+	if (
+		typeof value !== 'number' ||
+		!Number.isInteger(value) ||
+		value < range.min ||
+		value > range.max
+	) {
 		throw new NodeOperationError(context.getNode(), `Invalid ${label} ${JSON.stringify(raw)}.`, {
 			itemIndex,
 			description: `Use a whole number from ${range.min} to ${range.max}.`,

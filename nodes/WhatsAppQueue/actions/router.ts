@@ -4,11 +4,7 @@
  * closed when the run ends, whatever happened.
  */
 
-import {
-	NodeOperationError,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { createQueueManager, type QueueManager } from '../../../shared';
 import { CREDENTIAL_NAME, readCredential, toQueueManagerConfig } from '../../common/credentials';

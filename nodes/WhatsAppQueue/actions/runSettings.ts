@@ -45,6 +45,8 @@ export function readRetry(context: IExecuteFunctions): QueueManagerConfig['retry
 }
 
 /** The run's queue manager settings that come from node parameters. */
-export function readRunSettings(context: IExecuteFunctions): Pick<QueueManagerConfig, 'retry' | 'textPolicy'> {
+export function readRunSettings(
+	context: IExecuteFunctions,
+): Pick<QueueManagerConfig, 'retry' | 'textPolicy'> {
 	return { retry: readRetry(context), textPolicy: readTextPolicy(context) };
 }

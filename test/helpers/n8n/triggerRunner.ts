@@ -143,7 +143,9 @@ function activeTriggersDependencies(): unknown[] {
 		| Array<new (...args: unknown[]) => unknown>
 		| undefined;
 	if (!types) {
-		throw new Error('ActiveWorkflowTriggers has no constructor metadata; import reflect-metadata first.');
+		throw new Error(
+			'ActiveWorkflowTriggers has no constructor metadata; import reflect-metadata first.',
+		);
 	}
 	const container = n8nCoreContainer();
 	return types.map((type) => container.get(type));
@@ -163,7 +165,10 @@ export interface TestListening {
 }
 
 /** Starts a manual run of a workflow whose start node is the trigger. */
-export function listenForTestEvent(fixture: WorkflowFixture, credentials: TestCredentials): TestListening {
+export function listenForTestEvent(
+	fixture: WorkflowFixture,
+	credentials: TestCredentials,
+): TestListening {
 	const workflow = toWorkflow(fixture);
 	const trigger = fixture.nodes.find((node) => node.type.endsWith('Trigger'));
 	if (!trigger) {
@@ -171,7 +176,10 @@ export function listenForTestEvent(fixture: WorkflowFixture, credentials: TestCr
 	}
 	const additionalData = createAdditionalData(fixture, credentials, 'manual');
 	const execution = new WorkflowExecute(additionalData, 'manual');
-	const running = execution.run({ workflow, startNode: workflow.getNode(trigger.name) ?? undefined });
+	const running = execution.run({
+		workflow,
+		startNode: workflow.getNode(trigger.name) ?? undefined,
+	});
 	return {
 		result: (running as Promise<IRun>).then((run) => new WorkflowRun(run)),
 		stop: () => running.cancel(),

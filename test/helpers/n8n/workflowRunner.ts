@@ -160,7 +160,10 @@ export async function runWorkflow(
 	}
 	const additionalData = createAdditionalData(fixture, credentials, 'manual');
 	const execution = new WorkflowExecute(additionalData, 'manual');
-	const run = await execution.run({ workflow, startNode: workflow.getNode(startNode.name) ?? undefined });
+	const run = await execution.run({
+		workflow,
+		startNode: workflow.getNode(startNode.name) ?? undefined,
+	});
 	return new WorkflowRun(run);
 }
 

@@ -48,9 +48,14 @@ function labelOf(path: string): string {
 }
 
 /** An error naming each invalid parameter, such as `Recipient Phone: Invalid phone number ...`. */
-export function toValidationError(node: INode, issues: ValidationIssue[], itemIndex: number): NodeOperationError {
+export function toValidationError(
+	node: INode,
+	issues: ValidationIssue[],
+	itemIndex: number,
+): NodeOperationError {
 	const lines = issues.map((issue) => `${labelOf(issue.path)}: ${issue.message}`);
-	const message = lines.length === 1 ? lines[0] : `${lines.length} invalid fields: ${lines.join(' ')}`;
+	const message =
+		lines.length === 1 ? lines[0] : `${lines.length} invalid fields: ${lines.join(' ')}`;
 	return new NodeOperationError(node, message, {
 		itemIndex,
 		description: 'Fix the field and run the node again. Nothing was queued for this item.',
@@ -156,7 +161,11 @@ async function readContent(
 	}
 }
 
-function readExtraMetadata(context: IExecuteFunctions, itemIndex: number, value: unknown): IDataObject {
+function readExtraMetadata(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	value: unknown,
+): IDataObject {
 	if (value === undefined || value === '' || value === null) {
 		return {};
 	}
@@ -180,10 +189,18 @@ function readExtraMetadata(context: IExecuteFunctions, itemIndex: number, value:
 	return parsed as IDataObject;
 }
 
-function readMetadata(context: IExecuteFunctions, itemIndex: number, options: IDataObject): MessageMetadata {
+function readMetadata(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	options: IDataObject,
+): MessageMetadata {
 	const metadata: MessageMetadata = {
 		...readExtraMetadata(context, itemIndex, options.metadata),
-		priority: context.getNodeParameter('priority', itemIndex, 'normal') as MessageMetadata['priority'],
+		priority: context.getNodeParameter(
+			'priority',
+			itemIndex,
+			'normal',
+		) as MessageMetadata['priority'],
 	};
 	for (const field of ['campaignId', 'contactId', 'idempotencyKey']) {
 		const value = readOptionalString(options, field);
@@ -204,7 +221,10 @@ export function readTextPolicy(context: IExecuteFunctions): TextPolicy {
  * Reads the message of one item and validates it. Throws a
  * `NodeOperationError` naming every invalid parameter.
  */
-export async function readMessage(context: IExecuteFunctions, itemIndex: number): Promise<WhatsAppMessage> {
+export async function readMessage(
+	context: IExecuteFunctions,
+	itemIndex: number,
+): Promise<WhatsAppMessage> {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const messageType = context.getNodeParameter('messageType', itemIndex) as MessageType;
 	const message = {

@@ -50,7 +50,8 @@ function readSchedule(context: IExecuteFunctions, itemIndex: number): SendParams
 	if (!parsed.ok) {
 		throw new NodeOperationError(context.getNode(), `Schedule Time: ${parsed.reason}`, {
 			itemIndex,
-			description: 'Use an ISO 8601 time such as 2025-03-10T09:00:00, or leave Schedule Time empty to send now.',
+			description:
+				'Use an ISO 8601 time such as 2025-03-10T09:00:00, or leave Schedule Time empty to send now.',
 		});
 	}
 	return { at, timeZone };
