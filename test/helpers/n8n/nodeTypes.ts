@@ -1,5 +1,6 @@
 import type { IDataObject, INodeType, INodeTypes } from 'n8n-workflow';
 
+import { WhatsAppAnalytics } from '../../../nodes/WhatsAppAnalytics/WhatsAppAnalytics.node';
 import { WhatsAppQueue } from '../../../nodes/WhatsAppQueue/WhatsAppQueue.node';
 import { WhatsAppQueueTrigger } from '../../../nodes/WhatsAppQueueTrigger/WhatsAppQueueTrigger.node';
 import { FixtureItems, FixtureManualTrigger, FixtureSet } from './fixtureNodes';
@@ -14,6 +15,7 @@ export class TestNodeTypes implements INodeTypes {
 		'fixture.items': new FixtureItems(),
 		'fixture.set': new FixtureSet(),
 		[`${PACKAGE_PREFIX}.whatsAppQueue`]: new WhatsAppQueue(),
+		[`${PACKAGE_PREFIX}.whatsAppAnalytics`]: new WhatsAppAnalytics(),
 		[`${PACKAGE_PREFIX}.whatsAppQueueTrigger`]: new WhatsAppQueueTrigger(),
 	};
 
