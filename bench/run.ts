@@ -20,7 +20,7 @@ import { BenchRedis } from './lib/redisServer';
 import { loadNow, type Benchmark, type BenchmarkResult } from './lib/results';
 import { renderResultsPage } from './report/page';
 
-/** Where result JSON files go; the folder is gitignored. */
+/** Folder of the result JSON files; git ignores it. */
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 
 interface CliOptions {
@@ -40,7 +40,8 @@ function parseArguments(argv: string[]): CliOptions {
 	if (unknownName) {
 		throw new Error(`Unknown benchmark "${unknownName}". Use one of: ${known.join(', ')}.`);
 	}
-	const selected = names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => names.includes(b.name));
+	const selected =
+		names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => names.includes(b.name));
 	return { isQuick, selected };
 }
 
@@ -85,13 +86,25 @@ async function main(): Promise<void> {
 	const started = Date.now();
 	const args = process.argv.slice(2);
 	const command = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
-	log(`Benchmarks: ${options.selected.map((b) => b.name).join(', ')}${options.isQuick ? ' (quick)' : ''}; load ${loadNow()}`);
+	log(
+		`Benchmarks: ${options.selected.map((b) => b.name).join(', ')}${options.isQuick ? ' (quick)' : ''}; load ${loadNow()}`,
+	);
 
+	const failed: string[] = [];
 	for (const benchmark of options.selected) {
 		log(`\n${benchmark.title} (${benchmark.name})`);
-		const result = await runOne(benchmark, options.isQuick);
-		writeFileSync(join(RESULTS_DIR, `${benchmark.name}.json`), `${JSON.stringify(result, null, '\t')}\n`);
-		log(`  done in ${(result.durationMs / 1000).toFixed(1)} s`);
+		try {
+			const result = await runOne(benchmark, options.isQuick);
+			writeFileSync(
+				join(RESULTS_DIR, `${benchmark.name}.json`),
+				`${JSON.stringify(result, null, '\t')}\n`,
+			);
+			log(`  done in ${(result.durationMs / 1000).toFixed(1)} s`);
+		} catch (error) {
+			// One failed benchmark keeps its previous result file; the others still run.
+			failed.push(benchmark.name);
+			log(`  failed: ${(error as Error).stack ?? String(error)}`);
+		}
 	}
 
 	const totalMs = Date.now() - started;
@@ -106,6 +119,10 @@ async function main(): Promise<void> {
 	writeFileSync(join(RESULTS_DIR, 'run.json'), `${JSON.stringify(run, null, '\t')}\n`);
 	const page = renderResultsPage(RESULTS_DIR);
 	log(`\nAll done in ${(totalMs / 1000).toFixed(1)} s. Results page: ${page}`);
+	if (failed.length > 0) {
+		log(`Failed: ${failed.join(', ')}.`);
+		process.exitCode = 1;
+	}
 }
 
 main().catch((error: Error) => {

@@ -1,7 +1,7 @@
 /**
  * Analytics: events per second through the worker path (`recordSent`) and
- * the public API (`trackMessageSent`) against a naive pipeline of six
- * HINCRBY/INCR per event, and the time to build a week report and a 30-day
+ * the public API (`trackMessageSent`), against a naive pipeline of six
+ * HINCRBY/INCR per event. Also the time to build a week report and a 30-day
  * hourly series with 10,000, 100,000 and 1,000,000 events stored.
  */
 
@@ -9,7 +9,12 @@ import type { Redis } from 'ioredis';
 
 import { createAnalyticsManager, type AnalyticsManager } from '../../shared/analytics';
 import type { SentEvent } from '../../shared/delivery/observer';
-import { repeatPairs, type BenchContext, type Benchmark, type BenchmarkResult } from '../lib/results';
+import {
+	repeatPairs,
+	type BenchContext,
+	type Benchmark,
+	type BenchmarkResult,
+} from '../lib/results';
 import type { BenchRedis } from '../lib/redisServer';
 import { readRedisCost, redisCpuUsec } from '../lib/redisStats';
 import { median, summarize } from '../lib/stats';
@@ -39,11 +44,20 @@ function sentEvent(index: number, atMs: number): SentEvent {
 }
 
 function newManager(redis: BenchRedis): AnalyticsManager {
-	return createAnalyticsManager({ host: redis.host, port: redis.port, db: ANALYTICS_DB, prefix: 'waa' });
+	return createAnalyticsManager({
+		host: redis.host,
+		port: redis.port,
+		db: ANALYTICS_DB,
+		prefix: 'waa',
+	});
 }
 
 /** Runs `record(index)` for `count` indexes in batches of `BATCH` calls in flight. */
-async function inBatches(first: number, count: number, record: (index: number) => Promise<unknown>) {
+async function inBatches(
+	first: number,
+	count: number,
+	record: (index: number) => Promise<unknown>,
+) {
 	for (let start = first; start < first + count; start += BATCH) {
 		const end = Math.min(first + count, start + BATCH);
 		const calls: Promise<unknown>[] = [];
@@ -72,9 +86,9 @@ async function eventsPerSecond(
 }
 
 /**
- * The naive recorder: per event, HINCRBY on the hour and day buckets, on the
- * campaign's hour and day buckets, and INCR of a total and an instance
- * counter, six commands in one pipeline per batch.
+ * Records events the naive way: per event, HINCRBY on the hour and day
+ * buckets and on the campaign's hour and day buckets, and INCR of a total
+ * and an instance counter. The six commands of a batch go in one pipeline.
  */
 async function naivePipeline(client: Redis, first: number, count: number): Promise<void> {
 	for (let start = first; start < first + count; start += BATCH) {
@@ -101,11 +115,11 @@ export const analyticsBenchmark: Benchmark = {
 	method:
 		`Recording: each run flushes Redis and records N sent events in batches of ${BATCH} calls in ` +
 		'flight, each event a new job and gateway message, spread over 20 campaigns and 50,000 ' +
-		'contacts. The worker path calls `recordSent` as the worker\'s observer does; the API path ' +
+		"contacts. The worker path calls `recordSent` as the worker's observer does; the API path " +
 		'calls `trackMessageSent` with a job id. The anchor is a pipeline of six HINCRBY/INCR per event ' +
 		`(hour, day, campaign hour, campaign day, total, instance), ${BATCH} events per pipeline. ` +
 		'Queries: events are recorded at times spread over the last 30 days, then ' +
-		'`generateReport(\'week\')` and `getMessageTimeSeries(30, { interval: \'hour\' })` are each ' +
+		"`generateReport('week')` and `getMessageTimeSeries(30, { interval: 'hour' })` are each " +
 		`run ${QUERY_REPEATS} times and the median is reported, with the store grown from 10,000 to ` +
 		'100,000 to 1,000,000 events (1,000,000 only in a full run).',
 	async run(context: BenchContext, result: BenchmarkResult) {
@@ -123,19 +137,30 @@ async function measureRecording(context: BenchContext, result: BenchmarkResult):
 	try {
 		await manager.getMessageMetrics();
 		const workerPath = async () =>
-			await eventsPerSecond(redis, count, () => inBatches(0, count, (index) =>
-				manager.recordSent(sentEvent(index, Date.now())),
-			), costs, 'recordSent');
+			await eventsPerSecond(
+				redis,
+				count,
+				() => inBatches(0, count, (index) => manager.recordSent(sentEvent(index, Date.now()))),
+				costs,
+				'recordSent',
+			);
 		const apiPath = async () =>
-			await eventsPerSecond(redis, count, () => inBatches(0, count, (index) => {
-				const event = sentEvent(index, Date.now());
-				return manager.trackMessageSent(event.phone, 'text', {
-					campaignId: event.campaignId,
-					instanceName: event.instanceName,
-					jobId: event.jobId,
-					messageId: event.messageId,
-				});
-			}), costs, 'trackMessageSent');
+			await eventsPerSecond(
+				redis,
+				count,
+				() =>
+					inBatches(0, count, (index) => {
+						const event = sentEvent(index, Date.now());
+						return manager.trackMessageSent(event.phone, 'text', {
+							campaignId: event.campaignId,
+							instanceName: event.instanceName,
+							jobId: event.jobId,
+							messageId: event.messageId,
+						});
+					}),
+				costs,
+				'trackMessageSent',
+			);
 		const anchor = async () =>
 			await eventsPerSecond(redis, count, () => naivePipeline(naive, 0, count), costs, 'naive');
 
@@ -146,9 +171,13 @@ async function measureRecording(context: BenchContext, result: BenchmarkResult):
 			const pairs = await repeatPairs(context.repetitions, async (productFirst) => {
 				const first = productFirst ? await measure() : await anchor();
 				const second = productFirst ? await anchor() : await measure();
-				return productFirst ? { product: first, anchor: second } : { product: second, anchor: first };
+				return productFirst
+					? { product: first, anchor: second }
+					: { product: second, anchor: first };
 			});
-			context.log(`  ${label}: ${Math.round(pairs.product.median)} events/s, ratio ${pairs.ratio?.median.toFixed(2)}`);
+			context.log(
+				`  ${label}: ${Math.round(pairs.product.median)} events/s, ratio ${pairs.ratio?.median.toFixed(2)}`,
+			);
 			result.rows.push({
 				label: `${label}, ${count.toLocaleString('en-US')} sent events`,
 				unit: 'events/s',

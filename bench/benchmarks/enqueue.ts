@@ -8,6 +8,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 
 import { createQueueManager } from '../../shared/queue';
 import type { NormalizedMessage, WhatsAppMessage } from '../../shared/message';
+import { monitorCommands, perMessage, total } from '../lib/monitor';
 import { benchMessages, rawJobData } from '../lib/payload';
 import type { BenchRedis } from '../lib/redisServer';
 import { readRedisCost, redisCpuUsec, type RedisCost } from '../lib/redisStats';
@@ -50,7 +51,11 @@ async function runPool(count: number, limit: number, task: (index: number) => Pr
 }
 
 /** Times `body` after a flush, with the client's CPU time and Redis's cost. */
-async function timed(redis: BenchRedis, count: number, body: () => Promise<void>): Promise<EnqueueRun> {
+async function timed(
+	redis: BenchRedis,
+	count: number,
+	body: () => Promise<void>,
+): Promise<EnqueueRun> {
 	await redis.flush();
 	const redisCpu = await redisCpuUsec(redis);
 	const cpu = process.cpuUsage();
@@ -89,7 +94,11 @@ async function productSingle(redis: BenchRedis, messages: WhatsAppMessage[]): Pr
 	}
 }
 
-async function withRawQueue<T>(redis: BenchRedis, prefix: string, body: (queue: Queue) => Promise<T>) {
+async function withRawQueue<T>(
+	redis: BenchRedis,
+	prefix: string,
+	body: (queue: Queue) => Promise<T>,
+) {
 	const queue = new Queue(INSTANCE, { connection: redis.connection, prefix });
 	try {
 		await queue.waitUntilReady();
@@ -99,7 +108,11 @@ async function withRawQueue<T>(redis: BenchRedis, prefix: string, body: (queue: 
 	}
 }
 
-async function rawBulk(redis: BenchRedis, data: RawData[], options?: JobsOptions): Promise<EnqueueRun> {
+async function rawBulk(
+	redis: BenchRedis,
+	data: RawData[],
+	options?: JobsOptions,
+): Promise<EnqueueRun> {
 	return await withRawQueue(redis, 'rb', (queue) =>
 		timed(redis, data.length, async () => {
 			for (let start = 0; start < data.length; start += RAW_CHUNK) {
@@ -116,6 +129,54 @@ async function rawSingle(redis: BenchRedis, data: RawData[]): Promise<EnqueueRun
 			await runPool(data.length, IN_FLIGHT, (index) => queue.add('text', data[index]));
 		}),
 	);
+}
+
+/**
+ * Counts with MONITOR the commands each mode sends per job: 100 single adds
+ * one after another, and one bulk add of all `messages`. Untimed.
+ */
+async function commandTable(redis: BenchRedis, messages: WhatsAppMessage[], data: RawData[]) {
+	const manager = createQueueManager({ redis: redis.connection, prefix: 'pc' });
+	const queue = new Queue(INSTANCE, { connection: redis.connection, prefix: 'rc' });
+	const rows: string[][] = [];
+	const add = async (label: string, jobs: number, body: () => Promise<unknown>) => {
+		const counts = await monitorCommands(redis, async () => {
+			await body();
+		});
+		const byCommand = Object.entries(perMessage(counts.client, jobs))
+			.map(([command, count]) => `${command} ${count}`)
+			.join(', ');
+		rows.push([label, (total(counts.client) / jobs).toFixed(2), byCommand]);
+	};
+	try {
+		await redis.flush();
+		await manager.listInstances();
+		await queue.waitUntilReady();
+		await add('product addMessage, one at a time', 100, async () => {
+			for (const message of messages.slice(0, 100)) {
+				await manager.addMessage(message);
+			}
+		});
+		await add('raw add, one at a time', 100, async () => {
+			for (const item of data.slice(0, 100)) {
+				await queue.add('text', item);
+			}
+		});
+		await add(`product addBulk of ${messages.length}`, messages.length, () =>
+			manager.addBulk(messages),
+		);
+		await add(`raw addBulk of ${data.length}`, data.length, () =>
+			queue.addBulk(data.map((item) => ({ name: 'text', data: item }))),
+		);
+	} finally {
+		await manager.close();
+		await queue.close();
+	}
+	return {
+		title: 'Redis commands sent per job (MONITOR, untimed; a script call counts once)',
+		columns: ['Mode', 'Commands per job', 'By command'],
+		rows,
+	};
 }
 
 export const enqueueBenchmark: Benchmark = {
@@ -166,7 +227,9 @@ export const enqueueBenchmark: Benchmark = {
 				`  round ${round + 1}: ${modes.map(([label]) => `${label} ${Math.round(rates[label][round])}`).join(', ')} jobs/s`,
 			);
 		}
-		const rawBest = rates['raw addBulk'].map((rate, index) => Math.max(rate, rates['raw add'][index]));
+		const rawBest = rates['raw addBulk'].map((rate, index) =>
+			Math.max(rate, rates['raw add'][index]),
+		);
 		const pairOf = (product: number[], anchor: number[]) => ({
 			product: summarize(product),
 			anchor: summarize(anchor),
@@ -201,10 +264,14 @@ export const enqueueBenchmark: Benchmark = {
 				['product addMessage, 100 in flight', ...modeCells('product addMessage')],
 				['raw addBulk, chunks of 1,000', ...modeCells('raw addBulk')],
 				['raw add, 100 in flight', ...modeCells('raw add')],
-				['raw addBulk with the product\'s job options', ...modeCells('raw addBulk, product options')],
+				[
+					"raw addBulk with the product's job options",
+					...modeCells('raw addBulk, product options'),
+				],
 				['product addBulk without campaign ids', ...modeCells('product addBulk, no campaign id')],
 			],
 		});
+		result.tables.push(await commandTable(redis, messages.slice(0, 1000), data.slice(0, 1000)));
 		result.diagnostics.redisCostPerJob = costs;
 		result.diagnostics.clientCpuUsecPerJob = clientCpu;
 		result.diagnostics.messages = count;

@@ -15,9 +15,19 @@ import {
 	startSandbox,
 	type Implementation,
 } from '../lib/deliveryHarness';
-import { residentBytes, startProductWorker, startRawWorker, type BenchProcess } from '../lib/processes';
+import {
+	residentBytes,
+	startProductWorker,
+	startRawWorker,
+	type BenchProcess,
+} from '../lib/processes';
 import type { BenchRedis } from '../lib/redisServer';
-import { repeatPairs, type BenchContext, type Benchmark, type BenchmarkResult } from '../lib/results';
+import {
+	repeatPairs,
+	type BenchContext,
+	type Benchmark,
+	type BenchmarkResult,
+} from '../lib/results';
 import { summarize } from '../lib/stats';
 import { sleep } from '../lib/timing';
 
@@ -52,7 +62,11 @@ function keyGroup(key: string): string {
 }
 
 /** Sums MEMORY USAGE per key group, divided by `messages`. */
-async function groupUsage(redis: BenchRedis, prefix: string, messages: number): Promise<Record<string, number>> {
+async function groupUsage(
+	redis: BenchRedis,
+	prefix: string,
+	messages: number,
+): Promise<Record<string, number>> {
 	const groups: Record<string, number> = {};
 	for (const key of await redis.scanKeys(`${prefix}:*`)) {
 		const group = keyGroup(key);
@@ -66,7 +80,11 @@ async function groupUsage(redis: BenchRedis, prefix: string, messages: number): 
 	);
 }
 
-async function measureWaiting(redis: BenchRedis, implementation: Implementation, count: number): Promise<MemoryRun> {
+async function measureWaiting(
+	redis: BenchRedis,
+	implementation: Implementation,
+	count: number,
+): Promise<MemoryRun> {
 	await redis.flush();
 	const before = await usedMemory(redis);
 	const instances = instanceNames(1);
@@ -77,7 +95,10 @@ async function measureWaiting(redis: BenchRedis, implementation: Implementation,
 	}
 	const after = await usedMemory(redis);
 	const prefix = implementation === 'product' ? PRODUCT_PREFIX : RAW_PREFIX;
-	return { bytesPerMessage: (after - before) / count, groups: await groupUsage(redis, prefix, count) };
+	return {
+		bytesPerMessage: (after - before) / count,
+		groups: await groupUsage(redis, prefix, count),
+	};
 }
 
 async function measureCompleted(
@@ -109,13 +130,22 @@ async function measureCompleted(
 	};
 }
 
-async function idleRss(redis: BenchRedis, gatewayUrl: string, implementation: Implementation): Promise<number> {
+/**
+ * Returns the resident memory of a worker process 2 s after it started
+ * serving `instances`, each of which had one message to send.
+ */
+export async function idleRss(
+	redis: BenchRedis,
+	gatewayUrl: string,
+	implementation: Implementation,
+	instances = instanceNames(1),
+): Promise<number> {
 	await redis.flush();
-	// One message, sent right after start, so the worker has served its instance once.
+	// One message per instance, sent right after start, so the worker has served each once.
 	if (implementation === 'product') {
-		await fillProduct(redis, instanceNames(1), 1);
+		await fillProduct(redis, instances, 1);
 	} else {
-		await fillRaw(redis, instanceNames(1), 1);
+		await fillRaw(redis, instances, 1);
 	}
 	let worker: BenchProcess | undefined;
 	try {
@@ -131,7 +161,7 @@ async function idleRss(redis: BenchRedis, gatewayUrl: string, implementation: Im
 				: await startRawWorker({
 						redisPort: redis.port,
 						prefix: RAW_PREFIX,
-						queueNames: instanceNames(1),
+						queueNames: instances,
 						concurrency: 5,
 						gatewayUrl,
 						apiKey: SANDBOX_API_KEY,
@@ -153,7 +183,7 @@ export const memoryBenchmark: Benchmark = {
 		'a breakdown by key group from MEMORY USAGE. Waiting: N messages queued on one instance. ' +
 		'Completed: the same N messages sent (limits off, concurrency 50) and kept, as both ' +
 		'implementations keep completed jobs for a day here. Raw BullMQ jobs hold the same data ' +
-		'object with default job options besides that retention. BullMQ\'s own event stream is capped ' +
+		"object with default job options besides that retention. BullMQ's own event stream is capped " +
 		'at about 10,000 entries, so at small N part of its cost is per message for both. Worker ' +
 		'memory is the resident set size from /proc: idle 2 s after start with one instance and no ' +
 		'queued messages after sending one, and the peak while sending the completed run.',

@@ -17,7 +17,12 @@ import {
 } from '../lib/deliveryHarness';
 import { spacingMs } from '../lib/pacing';
 import { benchMessage, rawJobData } from '../lib/payload';
-import { repeatPairs, type BenchContext, type Benchmark, type BenchmarkResult } from '../lib/results';
+import {
+	repeatPairs,
+	type BenchContext,
+	type Benchmark,
+	type BenchmarkResult,
+} from '../lib/results';
 import { summarize } from '../lib/stats';
 import { sleep, waitFor } from '../lib/timing';
 
@@ -26,7 +31,7 @@ const BACKLOG = 10_000;
 /** Index of the critical message, outside the backlog's numbers. */
 const CRITICAL_INDEX = 999_999;
 
-/** Where the critical message landed. */
+/** Latency and queue position of the critical message. */
 interface PriorityRun {
 	latencyMs: number;
 	/** Normal messages that reached the gateway after the add began and before the critical one. */
@@ -93,7 +98,10 @@ async function measureOnce(
 	sandbox: Awaited<ReturnType<typeof startSandbox>>,
 ): Promise<PriorityRun> {
 	const manager = createQueueManager({ redis: context.redis.connection, prefix: PRODUCT_PREFIX });
-	const rawQueue = new Queue(instance, { connection: context.redis.connection, prefix: RAW_PREFIX });
+	const rawQueue = new Queue(instance, {
+		connection: context.redis.connection,
+		prefix: RAW_PREFIX,
+	});
 	const critical = benchMessage(instance, CRITICAL_INDEX, 'critical');
 	const criticalDigits = critical.recipientPhone.replace(/\D/g, '');
 	let measured: PriorityRun | undefined;
@@ -112,13 +120,21 @@ async function measureOnce(
 				stopAfter: 1,
 				rawJobOptions: { priority: 3 },
 				whileRunning: async () => {
-					await waitFor(() => sandbox.stats().received > 0, { timeoutMs: 20_000, description: 'the first send' });
+					await waitFor(() => sandbox.stats().received > 0, {
+						timeoutMs: 20_000,
+						description: 'the first send',
+					});
 					await sleep(1000 + Math.random() * 1000);
 					const addedAt = Date.now();
 					await addCritical(implementation, manager, rawQueue, critical);
 					const record = await waitFor(
-						() => sandbox.received.find((entry) => entry.number.replace(/\D/g, '') === criticalDigits),
-						{ timeoutMs: 20_000, intervalMs: 5, description: 'the critical message at the gateway' },
+						() =>
+							sandbox.received.find((entry) => entry.number.replace(/\D/g, '') === criticalDigits),
+						{
+							timeoutMs: 20_000,
+							intervalMs: 5,
+							description: 'the critical message at the gateway',
+						},
 					);
 					const sendsBetween = sandbox.received.filter(
 						(entry) => entry.time >= addedAt && entry.time < record.time && entry !== record,
@@ -149,5 +165,8 @@ async function addCritical(
 		await manager.addMessage(critical);
 		return;
 	}
-	await rawQueue.add('text', rawJobData(critical), { priority: 1, removeOnComplete: { age: 86_400 } });
+	await rawQueue.add('text', rawJobData(critical), {
+		priority: 1,
+		removeOnComplete: { age: 86_400 },
+	});
 }

@@ -17,6 +17,7 @@ import type { BenchRedis } from '../lib/redisServer';
 import { loadNow, type BenchContext, type Benchmark, type BenchmarkResult } from '../lib/results';
 import { summarize } from '../lib/stats';
 import { steadyRate } from './delivery';
+import { idleRss } from './memory';
 
 interface Layout {
 	processes: number;
@@ -51,25 +52,33 @@ export const scaleBenchmark: Benchmark = {
 	method:
 		'The delivery and pacing runs repeated with 1, 2 and 4 worker processes and with 10 instances ' +
 		'at once, product and plain BullMQ back to back. Throughput: limits off, concurrency 10 per ' +
-		'instance, the messages split evenly over the instances, rate between the 10th and 90th ' +
+		'instance, the messages split evenly over the instances, rate between the 40th and 95th ' +
 		'percentile send. Connections: `connected_clients` from INFO while the workers run, less the ' +
-		'benchmark\'s own, per worker process. Pacing: 80 per second on every instance, the worst ' +
+		"benchmark's own, per worker process. Pacing: 80 per second on every instance, the worst " +
 		'instance counted, as in the rate-limit benchmark.',
 	async run(context: BenchContext, result: BenchmarkResult) {
 		const sandbox = await startSandbox(instanceNames(10), 20_000);
 		try {
 			await measureThroughput(context, result, sandbox);
 			await measurePacedInstances(context, result, sandbox);
+			await measureIdleMemory(context, result, sandbox);
 		} finally {
 			await sandbox.stop();
 		}
 	},
 };
 
-async function measureThroughput(context: BenchContext, result: BenchmarkResult, sandbox: SandboxGateway) {
+async function measureThroughput(
+	context: BenchContext,
+	result: BenchmarkResult,
+	sandbox: SandboxGateway,
+) {
 	const total = context.isQuick ? 2000 : 6000;
 	const tableRows: string[][] = [];
-	for (const layout of THROUGHPUT_LAYOUTS) {
+	const layouts = context.isQuick
+		? [THROUGHPUT_LAYOUTS[0], THROUGHPUT_LAYOUTS[3]]
+		: THROUGHPUT_LAYOUTS;
+	for (const layout of layouts) {
 		const rates: Record<Implementation, number[]> = { product: [], raw: [] };
 		const connections: Record<Implementation, number[]> = { product: [], raw: [] };
 		const load: number[] = [];
@@ -98,7 +107,9 @@ async function measureThroughput(context: BenchContext, result: BenchmarkResult,
 		const product = summarize(rates.product);
 		const anchor = summarize(rates.raw);
 		const ratio = summarize(rates.product.map((rate, index) => rate / rates.raw[index]));
-		context.log(`  ${layoutText(layout)}: product ${Math.round(product.median)}/s, raw ${Math.round(anchor.median)}/s`);
+		context.log(
+			`  ${layoutText(layout)}: product ${Math.round(product.median)}/s, raw ${Math.round(anchor.median)}/s`,
+		);
 		result.rows.push({
 			label: `throughput, limits off, ${layoutText(layout)}`,
 			unit: 'msg/s',
@@ -118,12 +129,22 @@ async function measureThroughput(context: BenchContext, result: BenchmarkResult,
 	}
 	result.tables.push({
 		title: 'Throughput and connections by layout (medians)',
-		columns: ['Layout', 'Product msg/s', 'Plain BullMQ msg/s', 'Ratio', 'Redis connections per process, product / plain'],
+		columns: [
+			'Layout',
+			'Product msg/s',
+			'Plain BullMQ msg/s',
+			'Ratio',
+			'Redis connections per process, product / plain',
+		],
 		rows: tableRows,
 	});
 }
 
-async function measurePacedInstances(context: BenchContext, result: BenchmarkResult, sandbox: SandboxGateway) {
+async function measurePacedInstances(
+	context: BenchContext,
+	result: BenchmarkResult,
+	sandbox: SandboxGateway,
+) {
 	const perInstance = 180;
 	const tableRows: string[][] = [];
 	const layouts = context.isQuick ? PACED_LAYOUTS.slice(0, 1) : PACED_LAYOUTS;
@@ -147,7 +168,9 @@ async function measurePacedInstances(context: BenchContext, result: BenchmarkRes
 					context.redis,
 					sandbox,
 				);
-				runs[implementation].push(worstOf([...run.sendTimes.values()].map((times) => measurePacing(times, LIMIT))));
+				runs[implementation].push(
+					worstOf([...run.sendTimes.values()].map((times) => measurePacing(times, LIMIT))),
+				);
 			}
 		}
 		const pick = (implementation: Implementation, field: keyof PacingFigures) =>
@@ -196,11 +219,42 @@ async function measurePacedInstances(context: BenchContext, result: BenchmarkRes
 			`${share.median.toFixed(3)} / ${pick('raw', 'sustainedShare').median.toFixed(3)}`,
 			`${Math.round(gap.median)} / ${Math.round(pick('raw', 'largestGapMs').median)}`,
 		]);
-		context.log(`  ${prefix}: max in window ${maxWindow.median}, share ${share.median.toFixed(3)}, gap ${Math.round(gap.median)} ms`);
+		context.log(
+			`  ${prefix}: max in window ${maxWindow.median}, share ${share.median.toFixed(3)}, gap ${Math.round(gap.median)} ms`,
+		);
 	}
 	result.tables.push({
 		title: '80/s per instance on 10 instances, product / plain BullMQ (medians, worst instance)',
 		columns: ['Layout', 'Max in any 1 s window', 'Sustained share', 'Largest gap ms'],
 		rows: tableRows,
+	});
+}
+
+async function measureIdleMemory(
+	context: BenchContext,
+	result: BenchmarkResult,
+	sandbox: SandboxGateway,
+) {
+	const rows: string[][] = [];
+	for (const count of [1, 10]) {
+		const instances = instanceNames(count);
+		const rss: Record<Implementation, number[]> = { product: [], raw: [] };
+		for (let index = 0; index < context.repetitions; index++) {
+			for (const implementation of ['product', 'raw'] as const) {
+				rss[implementation].push(
+					(await idleRss(context.redis, sandbox.url, implementation, instances)) / 2 ** 20,
+				);
+			}
+		}
+		rows.push([
+			`${count} instance${count > 1 ? 's' : ''}`,
+			summarize(rss.product).median.toFixed(1),
+			summarize(rss.raw).median.toFixed(1),
+		]);
+	}
+	result.tables.push({
+		title: 'Worker resident memory when idle, MiB (median)',
+		columns: ['Instances served', 'Product', 'Plain BullMQ'],
+		rows,
 	});
 }

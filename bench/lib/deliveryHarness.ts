@@ -33,7 +33,7 @@ export const RAW_PREFIX = 'raw';
 /** Messages per `addBulk` call when filling queues, so filling stays fast. */
 const FILL_CHUNK = 2000;
 
-/** Which implementation a run measures. */
+/** Implementation a run measures: the product or plain BullMQ. */
 export type Implementation = 'product' | 'raw';
 
 /** A delivery run's setup. */
@@ -66,7 +66,7 @@ export interface RunningDelivery {
 	startedAt: number;
 }
 
-/** What a delivery run measured. */
+/** Measurements of a delivery run. */
 export interface DeliveryRunResult {
 	/** Gateway receive times in epoch ms, sorted, per instance. */
 	sendTimes: Map<string, number[]>;
@@ -82,7 +82,10 @@ export interface DeliveryRunResult {
 }
 
 /** Starts an in-process sandbox gateway for `instances`, keeping up to `maxRecords` sends. */
-export async function startSandbox(instances: string[], maxRecords: number): Promise<SandboxGateway> {
+export async function startSandbox(
+	instances: string[],
+	maxRecords: number,
+): Promise<SandboxGateway> {
 	const sandbox = new SandboxGateway({ instances, maxRecords });
 	await sandbox.start();
 	return sandbox;
@@ -291,7 +294,9 @@ export async function sampleCommands(
 			await Promise.all(rawQueues.map((queue) => queue.pause()));
 			await fillRaw(redis, spec.instances, spec.perInstance);
 		}
-		workers.push(...(await startWorkers({ ...spec, processes: 1, timeoutMs: 0 }, redis, sandbox.url)));
+		workers.push(
+			...(await startWorkers({ ...spec, processes: 1, timeoutMs: 0 }, redis, sandbox.url)),
+		);
 		const expected = spec.instances.length * spec.perInstance;
 		const counts = await monitorCommands(redis, async () => {
 			if (spec.implementation === 'product') {

@@ -42,7 +42,10 @@ export async function monitorCommands(
 }
 
 /** Divides every count by `messages`, rounded to two decimals. */
-export function perMessage(counts: Record<string, number>, messages: number): Record<string, number> {
+export function perMessage(
+	counts: Record<string, number>,
+	messages: number,
+): Record<string, number> {
 	return Object.fromEntries(
 		Object.entries(counts)
 			.sort(([, a], [, b]) => b - a)

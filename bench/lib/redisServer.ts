@@ -59,14 +59,22 @@ export class BenchRedis {
 
 	private async launch(): Promise<void> {
 		const args = [
-			'--port', String(this.port),
-			'--bind', '127.0.0.1',
-			'--dir', this.dir,
-			'--save', '',
-			'--appendonly', 'no',
-			'--daemonize', 'no',
-			'--loglevel', 'warning',
-			'--maxmemory-policy', 'noeviction',
+			'--port',
+			String(this.port),
+			'--bind',
+			'127.0.0.1',
+			'--dir',
+			this.dir,
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--daemonize',
+			'no',
+			'--loglevel',
+			'warning',
+			'--maxmemory-policy',
+			'noeviction',
 		];
 		const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 		this.child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });

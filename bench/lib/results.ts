@@ -1,5 +1,5 @@
 /**
- * What a benchmark produces: rows of measured figures with their anchor,
+ * Results of a benchmark: rows of measured figures with their anchor,
  * ratio and target, charts, and notes. Each benchmark's result is stored as
  * JSON in `bench/results/`, and docs/benchmarks.md is rendered from those
  * files.
@@ -12,7 +12,7 @@ import { summarize, type Summary } from './stats';
 
 /** One measured figure of the product, with its anchor when it has one. */
 export interface ResultRow {
-	/** What was measured, such as `addBulk, 100,000 messages`. */
+	/** The measured figure, such as `addBulk, 100,000 messages`. */
 	label: string;
 	unit: string;
 	/** Decimals shown for this figure; about three significant digits when absent. */
@@ -54,7 +54,7 @@ export interface ResultTable {
 export interface BenchmarkResult {
 	name: string;
 	title: string;
-	/** How the benchmark measures, in a few sentences. */
+	/** Method of the benchmark, in a few sentences. */
 	method: string;
 	isQuick: boolean;
 	startedAt: string;
@@ -69,7 +69,7 @@ export interface BenchmarkResult {
 	diagnostics: Record<string, unknown>;
 }
 
-/** What a benchmark gets from the runner. */
+/** Context the runner passes to a benchmark. */
 export interface BenchContext {
 	redis: BenchRedis;
 	isQuick: boolean;

@@ -20,16 +20,20 @@ export function median(values: readonly number[]): number {
 	return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Summarises repeated measurements of one figure. */
+/**
+ * Summarises repeated measurements of one figure. Runs that measured
+ * nothing (NaN) stay in `runs` but are left out of the other fields.
+ */
 export function summarize(runs: readonly number[]): Summary {
-	const middle = median(runs);
-	const min = Math.min(...runs);
-	const max = Math.max(...runs);
+	const measured = runs.filter((value) => Number.isFinite(value));
+	const middle = median(measured);
+	const min = measured.length > 0 ? Math.min(...measured) : Number.NaN;
+	const max = measured.length > 0 ? Math.max(...measured) : Number.NaN;
 	return {
 		median: middle,
 		min,
 		max,
-		spread: middle === 0 ? 0 : (max - min) / Math.abs(middle),
+		spread: middle === 0 || !Number.isFinite(middle) ? 0 : (max - min) / Math.abs(middle),
 		runs: [...runs],
 	};
 }
@@ -110,10 +114,7 @@ export function rateSeries(
 			counts[index] += 1;
 		}
 	}
-	return counts.map((count, index) => [
-		((index + 1) * bucketMs) / 1000,
-		(count * 1000) / bucketMs,
-	]);
+	return counts.map((count, index) => [((index + 1) * bucketMs) / 1000, (count * 1000) / bucketMs]);
 }
 
 /**

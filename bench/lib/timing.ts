@@ -20,7 +20,9 @@ export async function waitFor<T>(
 			return value as NonNullable<T>;
 		}
 		if (Date.now() > deadline) {
-			throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${options.description}.`);
+			throw new Error(
+				`Timed out after ${options.timeoutMs} ms waiting for ${options.description}.`,
+			);
 		}
 		await sleep(options.intervalMs ?? 20);
 	}

@@ -17,7 +17,7 @@ import { renderLineChart } from './svg';
 const PAGE_FILE = join(REPO_ROOT, 'docs', 'benchmarks.md');
 const CHART_DIR = join(REPO_ROOT, 'docs', 'benchmarks');
 
-/** What `run.json` stores about the last invocation. */
+/** Record of the last invocation, stored as `run.json`. */
 interface RunRecord {
 	command: string;
 	isQuick: boolean;
@@ -28,12 +28,19 @@ interface RunRecord {
 }
 
 /** Formats a number with about three significant digits and thousands separators. */
-export function formatNumber(value: number): string {
-	if (!Number.isFinite(value)) {
+export function formatNumber(value: number | null): string {
+	if (value === null || !Number.isFinite(value)) {
 		return 'n/a';
 	}
 	const magnitude = Math.abs(value);
-	const digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3;
+	let digits = 3;
+	if (magnitude >= 100) {
+		digits = 0;
+	} else if (magnitude >= 10) {
+		digits = 1;
+	} else if (magnitude >= 1) {
+		digits = 2;
+	}
 	return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
@@ -41,7 +48,9 @@ function formatSummary(summary: Summary | undefined, unit = '', digits?: number)
 	if (!summary) {
 		return '';
 	}
-	const format = (value: number) => (digits === undefined ? formatNumber(value) : value.toFixed(digits));
+	// JSON stores NaN as null.
+	const format = (value: number | null) =>
+		digits === undefined || value === null ? formatNumber(value) : value.toFixed(digits);
 	const suffix = unit ? ` ${unit}` : '';
 	if (summary.runs.length === 1) {
 		return `${format(summary.median)}${suffix}`;
@@ -53,7 +62,7 @@ function formatRatio(summary: Summary | undefined): string {
 	if (!summary) {
 		return '';
 	}
-	const fixed = (value: number) => value.toFixed(2);
+	const fixed = (value: number | null) => (value === null ? 'n/a' : value.toFixed(2));
 	if (summary.runs.length === 1) {
 		return fixed(summary.median);
 	}
@@ -85,7 +94,9 @@ function rowsTable(rows: ResultRow[]): string[] {
 		rows.map((row) => [
 			row.label,
 			formatSummary(row.product, row.unit, row.digits),
-			row.anchor ? `${formatSummary(row.anchor, row.unit, row.digits)}, ${row.anchorLabel ?? ''}` : '',
+			row.anchor
+				? `${formatSummary(row.anchor, row.unit, row.digits)}, ${row.anchorLabel ?? ''}`
+				: '',
 			formatRatio(row.ratio),
 			row.target ?? '',
 			metText(row),
@@ -147,6 +158,17 @@ function benchmarkSection(result: BenchmarkResult): string[] {
 	return lines;
 }
 
+function medianText(summary: Summary | undefined, row: ResultRow): string {
+	if (!summary) {
+		return '';
+	}
+	const value =
+		row.digits === undefined || summary.median === null
+			? formatNumber(summary.median)
+			: summary.median.toFixed(row.digits);
+	return row.unit ? `${value} ${row.unit}` : value;
+}
+
 function summaryTable(results: BenchmarkResult[]): string[] {
 	const rows = results.flatMap((result) =>
 		result.rows
@@ -154,21 +176,26 @@ function summaryTable(results: BenchmarkResult[]): string[] {
 			.map((row) => [
 				result.title,
 				row.label,
-				(row.digits === undefined ? formatNumber(row.product.median) : row.product.median.toFixed(row.digits)) +
-					(row.unit ? ` ${row.unit}` : ''),
-				row.ratio ? row.ratio.median.toFixed(2) : '',
+				medianText(row.product, row),
+				medianText(row.anchor, row),
+				row.ratio && row.ratio.median !== null ? row.ratio.median.toFixed(2) : '',
 				row.target ?? '',
 				metText(row),
 			]),
 	);
-	return markdownTable(['Benchmark', 'Figure', 'Product (median)', 'Ratio', 'Target', 'Result'], rows);
+	return markdownTable(
+		['Benchmark', 'Figure', 'Product', 'Anchor', 'Ratio', 'Target', 'Result'],
+		rows,
+	);
 }
 
 /** Writes docs/benchmarks.md and its charts from `resultsDir`; returns the page path. */
 export function renderResultsPage(resultsDir: string): string {
 	mkdirSync(CHART_DIR, { recursive: true });
 	const runFile = join(resultsDir, 'run.json');
-	const run = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, 'utf8')) as RunRecord) : undefined;
+	const run = existsSync(runFile)
+		? (JSON.parse(readFileSync(runFile, 'utf8')) as RunRecord)
+		: undefined;
 	const results = BENCHMARKS.map((benchmark) => readResult(benchmark.name, resultsDir));
 	const present = results.filter((result): result is BenchmarkResult => result !== undefined);
 	const missing = BENCHMARKS.filter((_, index) => results[index] === undefined);

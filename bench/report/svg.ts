@@ -80,7 +80,9 @@ export function renderLineChart(chart: ChartSpec): string {
 
 	chart.series.forEach((series, index) => {
 		const color = COLORS[index % COLORS.length];
-		const path = series.points.map(([x, y]) => `${toX(x).toFixed(1)},${toY(y).toFixed(1)}`).join(' ');
+		const path = series.points
+			.map(([x, y]) => `${toX(x).toFixed(1)},${toY(y).toFixed(1)}`)
+			.join(' ');
 		parts.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
 		const legendX = MARGIN.left + (index % 3) * 220;
 		const legendY = HEIGHT - 22 + Math.floor(index / 3) * 16 - (chart.series.length > 3 ? 10 : 0);
