@@ -1,7 +1,7 @@
-// Lint of the n8n nodes and credential with n8n's community node rules, in
-// the variant for packages that n8n Cloud cannot install (the queue needs the
-// BullMQ and ioredis runtime dependencies). shared/, worker/ and the other
-// library folders are plain Node code outside n8n's conventions.
+// Lint of the n8n nodes, the credential and package.json with n8n's
+// community node rules, in the variant for packages that n8n Cloud cannot
+// install. shared/, worker/ and the other library folders are plain Node
+// code outside n8n's conventions, so they are not linted here.
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
 
 export default [
@@ -24,4 +24,12 @@ export default [
 		],
 	},
 	...configWithoutCloudSupport,
+	{
+		files: ['package.json'],
+		rules: {
+			// The queue needs BullMQ and ioredis at run time, which is why the
+			// package is for self-hosted n8n only (see the README).
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+		},
+	},
 ];

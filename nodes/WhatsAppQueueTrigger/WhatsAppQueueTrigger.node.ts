@@ -49,6 +49,9 @@ export class WhatsAppQueueTrigger implements INodeType {
 		const settings = readTriggerSettings(this);
 		const credential = readCredential(await this.getCredentials(CREDENTIAL_NAME));
 
+		// NOTE: n8n 2.41 registers the close function of a test listening
+		// only after this method resolves, so stopping during these few
+		// milliseconds leaves the session open until the process ends.
 		const session = new TriggerSession(this, settings, credential);
 		try {
 			await session.start();
