@@ -99,8 +99,8 @@ export class TriggerSession {
 
 	/** Connects, prepares the reader and the alerts, and starts both. Throws if Redis is unreachable. */
 	async start(): Promise<void> {
-		await connectRedis(this.readerClient, this.redis);
 		if (this.settings.eventTypes.length > 0) {
+			await connectRedis(this.readerClient, this.redis);
 			this.reader = await this.createReader();
 			this.loop = this.readLoop();
 			void this.loop.then(() => this.closeAfterTestEvent());
