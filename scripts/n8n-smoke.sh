@@ -138,8 +138,8 @@ n8n_env() {
 	export N8N_TEMPLATES_ENABLED=false
 	export N8N_PERSONALIZATION_ENABLED=false
 	export N8N_HIRING_BANNER_ENABLED=false
-	# Versions that have the MCP registry module fetch its list at start;
-	# older ones reject the name, so it is turned off only where it exists.
+	# Turns off the mcp-registry module, which makes outbound calls, where
+	# this n8n has it. n8n 1.123.81 has none and rejects unknown names.
 	N8N_DISABLED_MODULES=$(node -e "
 		const config = '$N8N_DIR/node_modules/@n8n/backend-common/dist/modules/modules.config.js';
 		const { MODULE_NAMES = [] } = require(config);
