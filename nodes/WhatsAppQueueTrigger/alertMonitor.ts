@@ -39,7 +39,7 @@ const STATE_TTL_SECONDS = 7 * 86_400;
 /** Stream entries read per XRANGE call when counting the error rate. */
 const RANGE_PAGE_SIZE = 1000;
 
-/** Where an alert check runs and what it may use. */
+/** Settings and clients of one alert check. */
 export interface AlertContext {
 	settings: TriggerSettings;
 	manager: QueueManager;
@@ -69,9 +69,9 @@ async function readWaiting(context: AlertContext): Promise<number> {
 /**
  * Counts the events of one type in `[sinceMs, now]` that pass the instance
  * filter.
- * NOTE: this reads every entry of the window on each check, about 1,200 per
- * instance for 15 minutes at 80 messages a minute; long windows on busy
- * queues cost more.
+ * NOTE: this reads every entry of the window on each check. That is about
+ * 1,200 entries per instance for 15 minutes at 80 messages a minute, and
+ * long windows on busy queues cost more.
  */
 async function countEvents(
 	context: AlertContext,

@@ -38,13 +38,13 @@ export type Operation<Client, Params> =
 	| ItemOperation<Client, Params>
 	| BatchOperation<Client, Params>;
 
-/** How the runner opens and closes the connection set of one run. */
+/** Opening and closing of the connection set of one run. */
 export interface ClientLifecycle<Client> {
 	open(): Client | Promise<Client>;
 	close(client: Client): Promise<void>;
 }
 
-/** What became of one input item; `error` is set once the item failed. */
+/** Result of one input item. `error` is set once the item failed. */
 interface Outcome<Params> {
 	itemIndex: number;
 	params?: Params;
@@ -63,7 +63,7 @@ function toItems(outcome: Outcome<unknown>): INodeExecutionData[] {
 
 /**
  * Runs `operation` over every input item. With "continue on fail" a failed
- * item becomes `{ error }` and the others go on; without it the first
+ * item becomes `{ error }` and the others go on. Without it, the first
  * failure stops the node with a `NodeOperationError` naming that item.
  */
 export async function runOperation<Client, Params>(
@@ -110,8 +110,8 @@ async function executeValid<Client, Params>(
 	try {
 		client = await lifecycle.open();
 	} catch (error) {
-		// Opening fails only on settings shared by every item, such as the
-		// credential, so the error belongs to no single item.
+		// `open` reads only what every item shares, such as the credential,
+		// so its error belongs to no single item.
 		failAll(context, valid, error);
 		return;
 	}

@@ -44,7 +44,7 @@ export function readRetry(context: IExecuteFunctions): QueueManagerConfig['retry
 	return { attempts, backoff: { type, delay } };
 }
 
-/** The run's queue manager settings that come from node parameters. */
+/** Reads the queue manager settings of the run that come from node parameters. */
 export function readRunSettings(
 	context: IExecuteFunctions,
 ): Pick<QueueManagerConfig, 'retry' | 'textPolicy'> {

@@ -47,7 +47,7 @@ function labelOf(path: string): string {
 	return match ? match[1] : path;
 }
 
-/** An error naming each invalid parameter, such as `Recipient Phone: Invalid phone number ...`. */
+/** Builds an error naming each invalid parameter, such as `Recipient Phone: Invalid phone number ...`. */
 export function toValidationError(
 	node: INode,
 	issues: ValidationIssue[],
