@@ -205,7 +205,8 @@ main() {
 	n8n update:workflow --id=waqSmokeAlert --active=true >/dev/null
 
 	log 'Starting n8n with the dead-letter alert workflow active.'
-	n8n start >"$RUN_DIR/n8n.log" 2>&1 &
+	# Started without the n8n function, so $! is n8n's own process.
+	"$N8N_DIR/node_modules/.bin/n8n" start >"$RUN_DIR/n8n.log" 2>&1 &
 	PIDS+=($!)
 	wait_for 'n8n to listen' 120 curl -sf "http://127.0.0.1:$N8N_PORT/healthz"
 	wait_for 'the trigger to subscribe' 30 bash -c \
