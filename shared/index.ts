@@ -44,10 +44,12 @@ export {
 	ValidationError,
 } from './errors';
 export type { GatewayErrorKind, ValidationIssue } from './errors';
+export { describeError, maskPhone, silentLogger } from './logger';
 export type { Logger, LogMetadata } from './logger';
 export { MESSAGE_TYPES, PRIORITIES } from './message';
 export {
 	normalizeRecipient,
+	parseScheduleTime,
 	validateMessage,
 	validateMessages,
 	MAX_TEXT_CHARACTERS,
@@ -67,7 +69,20 @@ export type {
 	TextContent,
 	WhatsAppMessage,
 } from './message';
-export type { RedisConnectionConfig, RedisTlsOptions } from './redis/connection';
+export {
+	connectRedis,
+	createRedisClient,
+	describeRedisTarget,
+	resolveRedisConfig,
+	toRedisUnavailableError,
+} from './redis/connection';
+export type {
+	ConnectionProfile,
+	RedisConnectionConfig,
+	RedisTlsOptions,
+	ResolvedRedisConfig,
+} from './redis/connection';
+export { checkInstanceName, parsePublicJobId, toPublicJobId } from './redis/keys';
 export {
 	AnalyticsManager,
 	analyticsObserver,
@@ -78,6 +93,12 @@ export {
 export type {
 	AnalyticsManagerOptions,
 	AnalyticsReport,
+	CampaignEvent,
+	ConversationDirection,
+	ConversationEndReason,
+	ConversionType,
+	InboundMessageType,
+	SeriesMetric,
 	CampaignMetrics,
 	ConversationMetrics,
 	ConversionMetrics,
@@ -88,8 +109,15 @@ export type {
 	TimeSeriesPoint,
 	WebhookOutcome,
 } from './analytics';
-export { EVENT_TYPES, EventGroupReader, EventPublisher, EventTailReader, eventStreamKey } from './events/eventStream';
-export type { EventType, QueueEvent, StoredEvent } from './events/eventStream';
+export {
+	DEFAULT_EVENT_MAX_LENGTH,
+	EVENT_TYPES,
+	EventGroupReader,
+	EventPublisher,
+	EventTailReader,
+	eventStreamKey,
+} from './events/eventStream';
+export type { EventType, StoredEvent, TriggerEvent } from './events/eventStream';
 export type { GatewayClient, SendOptions, SendResult } from './gateways/types';
 export { EvolutionClient } from './gateways/evolution/client';
 export type { EvolutionClientOptions } from './gateways/evolution/client';

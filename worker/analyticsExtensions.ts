@@ -5,12 +5,12 @@
  */
 
 import { analyticsObserver, createAnalyticsManager, type WebhookOutcome } from '../shared/analytics';
-import type { EventPublisher, QueueEvent } from '../shared/events/eventStream';
+import type { EventPublisher, TriggerEvent } from '../shared/events/eventStream';
 import type { Logger } from '../shared/logger';
 import type { WorkerConfig } from './config';
 import type { WorkerExtensions } from './runWorker';
 
-const OUTCOME_EVENTS: Partial<Record<WebhookOutcome['type'], QueueEvent['type']>> = {
+const OUTCOME_EVENTS: Partial<Record<WebhookOutcome['type'], TriggerEvent['type']>> = {
 	delivered: 'message.delivered',
 	read: 'message.read',
 	reply: 'message.replied',
@@ -41,15 +41,15 @@ function inboundTexts(body: unknown): Map<string, string> {
 }
 
 /** Turns the counted webhook outcomes into trigger events. */
-export function outcomesToEvents(outcomes: WebhookOutcome[], body: unknown): QueueEvent[] {
+export function outcomesToEvents(outcomes: WebhookOutcome[], body: unknown): TriggerEvent[] {
 	const texts = inboundTexts(body);
-	const events: QueueEvent[] = [];
+	const events: TriggerEvent[] = [];
 	for (const outcome of outcomes) {
 		const type = OUTCOME_EVENTS[outcome.type];
 		if (!type) {
 			continue;
 		}
-		const event: QueueEvent = { type, instanceName: outcome.instanceName, timestamp: new Date().toISOString() };
+		const event: TriggerEvent = { type, instanceName: outcome.instanceName, timestamp: new Date().toISOString() };
 		for (const field of ['jobId', 'campaignId', 'phone', 'messageId'] as const) {
 			if (outcome[field] !== undefined) {
 				event[field] = outcome[field];

@@ -7,7 +7,7 @@ import {
 	type ITriggerResponse,
 } from 'n8n-workflow';
 
-import { describeError } from '../../shared/logger';
+import { describeError } from '../../shared';
 import { CREDENTIAL_NAME, CREDENTIAL_TEST_NAME, readCredential } from '../common/credentials';
 import { testRedisCredential } from '../common/credentialTest';
 import { toNodeError } from '../common/errors';

@@ -8,8 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { IDataObject } from 'n8n-workflow';
 
-import type { QueueManager } from '../../shared';
-import { eventStreamKey, type EventType, type QueueEvent } from '../../shared/events/eventStream';
+import { type QueueManager, type EventType, type TriggerEvent, eventStreamKey } from '../../shared';
 import { alertStateKey } from './keys';
 import type { ErrorRateAlert, TriggerSettings } from './settings';
 
@@ -95,7 +94,7 @@ async function countEvents(
 				count += 1;
 				continue;
 			}
-			const event = JSON.parse(fields[fields.indexOf('event') + 1]) as QueueEvent;
+			const event = JSON.parse(fields[fields.indexOf('event') + 1]) as TriggerEvent;
 			if (instanceNames.includes(event.instanceName)) {
 				count += 1;
 			}

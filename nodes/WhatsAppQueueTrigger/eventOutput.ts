@@ -5,7 +5,7 @@
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import type { StoredEvent } from '../../shared/events/eventStream';
+import type { StoredEvent } from '../../shared';
 import type { TriggerSettings } from './settings';
 
 /** Returns whether an event passes the instance and campaign filters. */

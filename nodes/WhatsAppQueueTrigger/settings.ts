@@ -4,8 +4,7 @@
 
 import { NodeOperationError, type ITriggerFunctions } from 'n8n-workflow';
 
-import { EVENT_TYPES, type EventType } from '../../shared/events/eventStream';
-import { checkInstanceName } from '../../shared/redis/keys';
+import { EVENT_TYPES, type EventType, checkInstanceName } from '../../shared';
 import { ALERT_EVENTS, type AlertEvent } from './properties';
 
 /** Thresholds of the error-rate alert. */

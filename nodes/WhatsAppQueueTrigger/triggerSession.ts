@@ -17,20 +17,19 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IDataObject, INodeExecutionData, ITriggerFunctions } from 'n8n-workflow';
 
-import { createQueueManager, type QueueManager } from '../../shared';
 import {
+	createQueueManager,
+	type QueueManager,
 	EventGroupReader,
 	EventTailReader,
 	eventStreamKey,
 	type StoredEvent,
-} from '../../shared/events/eventStream';
-import { describeError } from '../../shared/logger';
-import {
 	connectRedis,
 	createRedisClient,
 	resolveRedisConfig,
 	type ResolvedRedisConfig,
-} from '../../shared/redis/connection';
+	describeError,
+} from '../../shared';
 import {
 	toQueueManagerConfig,
 	toRedisConnection,

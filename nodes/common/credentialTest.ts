@@ -13,15 +13,15 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 
-import { resolveQueueConfig } from '../../shared';
 import {
+	resolveQueueConfig,
 	connectRedis,
 	createRedisClient,
 	describeRedisTarget,
 	resolveRedisConfig,
 	toRedisUnavailableError,
 	type ResolvedRedisConfig,
-} from '../../shared/redis/connection';
+} from '../../shared';
 import { readCredential, toRedisConnection, type QueueCredential } from './credentials';
 
 /** Connect and command timeout of the test, in milliseconds. */

@@ -6,8 +6,12 @@
 
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import type { Logger, QueueManagerConfig, RedisConnectionConfig } from '../../shared';
-import type { AnalyticsManagerOptions } from '../../shared/analytics';
+import type {
+	Logger,
+	QueueManagerConfig,
+	RedisConnectionConfig,
+	AnalyticsManagerOptions,
+} from '../../shared';
 
 /**
  * Name of the credential type. Node descriptions spell it out instead of

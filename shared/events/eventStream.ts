@@ -29,7 +29,7 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** One event as written to and read from a stream. */
-export interface QueueEvent {
+export interface TriggerEvent {
 	type: EventType;
 	instanceName: string;
 	/** When it happened, ISO 8601. */
@@ -60,7 +60,7 @@ export interface QueueEvent {
 }
 
 /** A read event with its stream entry id, needed to acknowledge it. */
-export interface StoredEvent extends QueueEvent {
+export interface StoredEvent extends TriggerEvent {
 	/** Stream entry id, such as `1733000000000-0`. */
 	id: string;
 }
@@ -87,7 +87,7 @@ export class EventPublisher implements DeliveryObserver {
 	) {}
 
 	/** Appends one event to the stream of its type. */
-	async publish(event: QueueEvent): Promise<string | null> {
+	async publish(event: TriggerEvent): Promise<string | null> {
 		return await this.client.xadd(
 			eventStreamKey(this.prefix, event.type),
 			'MAXLEN',
@@ -100,7 +100,7 @@ export class EventPublisher implements DeliveryObserver {
 	}
 
 	/** Appends several events in one round trip. */
-	async publishMany(events: QueueEvent[]): Promise<void> {
+	async publishMany(events: TriggerEvent[]): Promise<void> {
 		if (events.length === 0) {
 			return;
 		}
@@ -115,8 +115,8 @@ export class EventPublisher implements DeliveryObserver {
 		}
 	}
 
-	private base(type: EventType, event: MessageEvent): QueueEvent {
-		const result: QueueEvent = {
+	private base(type: EventType, event: MessageEvent): TriggerEvent {
+		const result: TriggerEvent = {
 			type,
 			instanceName: event.instanceName,
 			timestamp: new Date(event.timestamp).toISOString(),
@@ -175,7 +175,7 @@ function parseEntries(reply: StreamReply): StoredEvent[] {
 		for (const [id, fields] of entries) {
 			const index = fields.indexOf('event');
 			if (index >= 0) {
-				events.push({ ...(JSON.parse(fields[index + 1]) as QueueEvent), id });
+				events.push({ ...(JSON.parse(fields[index + 1]) as TriggerEvent), id });
 			}
 		}
 	}

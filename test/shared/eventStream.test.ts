@@ -6,11 +6,11 @@ import {
 	EventGroupReader,
 	EventPublisher,
 	EventTailReader,
-	type QueueEvent,
+	type TriggerEvent,
 } from '../../shared/events/eventStream';
 import { startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redisServer';
 
-function deadLettered(jobId: string): QueueEvent {
+function deadLettered(jobId: string): TriggerEvent {
 	return {
 		type: 'message.dead_lettered',
 		instanceName: 'acme',

@@ -6,7 +6,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import type { AnalyticsManager, SeriesMetric, TimeRange } from '../../../shared/analytics';
+import type { AnalyticsManager, SeriesMetric, TimeRange } from '../../../shared';
 import type { ItemOperation } from '../../common/itemRunner';
 import { readOptionalText, readText, toInstant } from './parameters';
 

@@ -6,7 +6,7 @@
 
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { createAnalyticsManager, type AnalyticsManager } from '../../../shared/analytics';
+import { createAnalyticsManager, type AnalyticsManager } from '../../../shared';
 import { CREDENTIAL_NAME, readCredential, toAnalyticsOptions } from '../../common/credentials';
 import { runOperation, type ClientLifecycle, type Operation } from '../../common/itemRunner';
 import * as get from './get.operation';

@@ -5,15 +5,15 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import type { MessageType } from '../../../shared';
 import type {
+	MessageType,
 	AnalyticsManager,
 	CampaignEvent,
 	ConversationDirection,
 	ConversationEndReason,
 	ConversionType,
 	InboundMessageType,
-} from '../../../shared/analytics';
+} from '../../../shared';
 import type { ItemOperation } from '../../common/itemRunner';
 import { readOptionalAmount, readOptionalText, readText, toInstant } from './parameters';
 

@@ -5,7 +5,7 @@
 
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import { checkInstanceName, parsePublicJobId } from '../../../shared/redis/keys';
+import { checkInstanceName, parsePublicJobId } from '../../../shared';
 
 function readString(context: IExecuteFunctions, itemIndex: number, name: string): string {
 	const value = context.getNodeParameter(name, itemIndex, '');

@@ -5,8 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { type QueueManager, type WhatsAppMessage } from '../../../../shared';
-import { parseScheduleTime } from '../../../../shared/validation';
+import { type QueueManager, type WhatsAppMessage, parseScheduleTime } from '../../../../shared';
 import type { ItemOperation } from '../../../common/itemRunner';
 import { messageFields, messageOptions, retryOptions } from '../../descriptions';
 import { toEnqueueOutput } from './enqueueOutput';
