@@ -229,10 +229,14 @@ export async function connectRedis(
 		if (options.waitForever) {
 			// Consumers reconnect on their own; wait however long Redis is away.
 			await waitUntilReady(client).catch(() => waitForReadyEvent(client));
-			return;
+		} else {
+			await withTimeout(waitUntilReady(client), config.connectTimeoutMs + 500);
 		}
-		await withTimeout(waitUntilReady(client), config.connectTimeoutMs + 500);
+		await assertDatabase(client, config);
 	} catch (error) {
+		if (error instanceof ConfigError) {
+			throw error;
+		}
 		throw toRedisUnavailableError(lastError ?? error, config);
 	} finally {
 		client.off('error', onError);
@@ -263,6 +267,30 @@ async function waitUntilReady(client: Redis): Promise<void> {
 		client.on('ready', onReady);
 		client.on('end', onEnd);
 	});
+}
+
+/**
+ * Selects the configured database again and fails when Redis has no such
+ * database. ioredis reports a failed SELECT at connect only as an 'error'
+ * event and goes on with database 0, which would mix queue and analytics data.
+ */
+async function assertDatabase(client: Redis, config: ResolvedRedisConfig): Promise<void> {
+	if (config.db === 0) {
+		return;
+	}
+	try {
+		await client.select(config.db);
+	} catch (error) {
+		const text = error instanceof Error ? error.message : String(error);
+		if (/DB index is out of range|not allowed in cluster mode|invalid DB index/i.test(text)) {
+			throw new ConfigError(
+				'redis.db',
+				`Redis at ${describeRedisTarget(config)} has no database ${config.db}: ${firstLine(text)}. ` +
+					'Use a database the server has (0 to 15 by default, only 0 on Redis Cluster), or keep queue and analytics apart with key prefixes.',
+			);
+		}
+		throw error;
+	}
 }
 
 function waitForReadyEvent(client: Redis): Promise<void> {
