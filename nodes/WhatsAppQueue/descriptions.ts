@@ -267,8 +267,7 @@ export const messageOptions: INodeProperties = {
 			name: 'longText',
 			type: 'options',
 			default: 'reject',
-			description:
-				'What to do with a text over 4,096 characters. Read from the first item and used for every item of the run.',
+			description: 'What to do with a text over 4,096 characters',
 			options: [
 				{ name: 'Reject', value: 'reject', description: 'Fail the item' },
 				{
@@ -283,7 +282,6 @@ export const messageOptions: INodeProperties = {
 			name: 'scheduleTime',
 			type: 'dateTime',
 			default: '',
-			displayOptions: { show: { '/operation': ['send'] } },
 			description:
 				'When to send. A time without a UTC offset is read in the time zone below. A time up to 60 seconds past sends now.',
 		},
@@ -293,7 +291,6 @@ export const messageOptions: INodeProperties = {
 			type: 'string',
 			default: '',
 			placeholder: 'America/Sao_Paulo',
-			displayOptions: { show: { '/operation': ['send'] } },
 			description:
 				"IANA time zone of a schedule time without an offset. Leave empty for the workflow's time zone.",
 		},

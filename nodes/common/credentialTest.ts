@@ -14,6 +14,7 @@ import type {
 } from 'n8n-workflow';
 
 import {
+	ConfigError,
 	resolveQueueConfig,
 	connectRedis,
 	createRedisClient,
@@ -76,9 +77,8 @@ async function repliesInPlaintext(host: string, port: number): Promise<boolean> 
 
 /**
  * Connects to one database and reads one key. Resolves to an error message,
- * or to undefined when both worked. The database is selected again explicitly, because ioredis
- * only emits an error event when selecting it on connect fails and then goes
- * on with database 0.
+ * or to undefined when both worked. `connectRedis` fails for a database the
+ * server does not have.
  */
 async function probeDatabase(
 	config: ResolvedRedisConfig,
@@ -90,10 +90,12 @@ async function probeDatabase(
 	client.on('error', () => undefined);
 	try {
 		await connectRedis(client, config);
-		await client.select(config.db);
 		await client.exists(`${keyPrefix}:credential-test`);
 		return undefined;
 	} catch (error) {
+		if (error instanceof ConfigError) {
+			return error.message;
+		}
 		const unavailable =
 			error instanceof Error && error.name === 'RedisUnavailableError'
 				? error

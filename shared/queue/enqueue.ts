@@ -52,6 +52,8 @@ export interface PreparedMessage {
 	/** Milliseconds until it is due; 0 sends now. */
 	delayMs: number;
 	schedule?: { at: string; timeZone?: string };
+	/** Retry policy given with the call, stored on the job. */
+	retry?: { attempts: number; backoff: ResolvedQueueConfig['retry']['backoff'] };
 }
 
 /** Dependencies of enqueueing. */
@@ -173,7 +175,9 @@ function toJobData(config: ResolvedQueueConfig, job: PlannedJob): MessageJobData
 		delete (message as Partial<NormalizedMessage>).recipientInput;
 	}
 	const data: MessageJobData = { message };
-	if (config.isRetryPinned) {
+	if (job.retry) {
+		data.retry = job.retry;
+	} else if (config.isRetryPinned) {
 		data.retry = { attempts: config.retry.attempts, backoff: config.retry.backoff };
 	}
 	if (job.schedule) {

@@ -42,6 +42,7 @@ export function getQueueManager(): QueueManager {
 export { QueueManager } from './queueManager';
 export type { ScheduleOptions } from './queueManager';
 export type { EnqueuedMessage } from './enqueue';
+export type { BulkEntry, EnqueueOptions } from './prepare';
 export type { DeadLetterEntry, DeadLetterReason } from './deadLetterQueue';
 export type { MessageState, MessageStatus } from './jobStatus';
 export type { QueueCounts, QueueMetrics } from './metrics';

@@ -20,10 +20,10 @@ import {
 	toRedisUnavailableError,
 } from '../redis/connection';
 import { checkInstanceName, parsePublicJobId, QueueKeys } from '../redis/keys';
-import { assertScheduleTime, assertValidMessage, assertValidMessages } from '../validation';
 import { DeadLetterQueue, type DeadLetterEntry } from './deadLetterQueue';
 import { clearDeadLetters, removeDeadLetter, retryAllDeadLetters, retryDeadLetter } from './deadLetterOperations';
 import { enqueueMessages, type EnqueuedMessage, type PreparedMessage } from './enqueue';
+import { prepareEntries, type BulkEntry, type EnqueueOptions } from './prepare';
 import { InstanceQueues } from './instanceQueues';
 import { InstanceSettings, type EffectiveRateLimit } from './instanceSettings';
 import { readMessageStatus, type MessageStatus } from './jobStatus';
@@ -113,9 +113,8 @@ export class QueueManager {
 	}
 
 	/** Validates and enqueues one message. */
-	async addMessage(message: WhatsAppMessage): Promise<EnqueuedMessage> {
-		const normalized = assertValidMessage(message, { textPolicy: this.config.textPolicy });
-		const [result] = await this.enqueue([{ message: normalized, delayMs: 0 }]);
+	async addMessage(message: WhatsAppMessage, options: EnqueueOptions = {}): Promise<EnqueuedMessage> {
+		const [result] = await this.enqueue(prepareEntries(this.config, [{ ...options, message }], false));
 		return result;
 	}
 
@@ -123,9 +122,19 @@ export class QueueManager {
 	 * Validates every message first and enqueues none if any is invalid; the
 	 * `ValidationError` names each bad index. Resolves to the jobs in input order.
 	 */
-	async addBulk(messages: WhatsAppMessage[]): Promise<EnqueuedMessage[]> {
-		const normalized = assertValidMessages(messages, { textPolicy: this.config.textPolicy });
-		return await this.enqueue(normalized.map((message) => ({ message, delayMs: 0 })));
+	async addBulk(messages: WhatsAppMessage[], options: EnqueueOptions = {}): Promise<EnqueuedMessage[]> {
+		if (!Array.isArray(messages)) {
+			throw new ValidationError([{ path: 'messages', message: 'Expected an array of messages.' }]);
+		}
+		return await this.enqueue(prepareEntries(this.config, messages.map((message) => ({ ...options, message })), true));
+	}
+
+	/**
+	 * Like `addBulk`, with a schedule time, time zone, retry policy and text
+	 * policy per message. Entries without `at` are sent now.
+	 */
+	async enqueueBulk(entries: BulkEntry[]): Promise<EnqueuedMessage[]> {
+		return await this.enqueue(prepareEntries(this.config, entries, true));
 	}
 
 	/**
@@ -137,16 +146,9 @@ export class QueueManager {
 	async scheduleMessage(
 		message: WhatsAppMessage,
 		date: Date | string | number,
-		options: ScheduleOptions = {},
+		options: ScheduleOptions & EnqueueOptions = {},
 	): Promise<EnqueuedMessage> {
-		const normalized = assertValidMessage(message, { textPolicy: this.config.textPolicy });
-		const schedule = assertScheduleTime(date, { timeZone: options.timeZone });
-		const prepared: PreparedMessage = {
-			message: normalized,
-			delayMs: schedule.sendNow ? 0 : Math.max(0, schedule.at - Date.now()),
-			schedule: { at: new Date(schedule.at).toISOString(), timeZone: schedule.timeZone },
-		};
-		const [result] = await this.enqueue([prepared]);
+		const [result] = await this.enqueue(prepareEntries(this.config, [{ ...options, message, at: date }], false));
 		return result;
 	}
 

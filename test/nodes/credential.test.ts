@@ -172,8 +172,8 @@ describe('WhatsApp Queue Redis credential', () => {
 		const result = await testCredential(tlsCredential({ analyticsDatabase: 9 }));
 
 		expect(result.status).toBe('Error');
-		expect(result.message).toBe(
-			`Analytics database 9: Redis at 127.0.0.1:${tlsPort} failed: ERR DB index is out of range`,
+		expect(result.message).toContain(
+			`Analytics database 9: Redis at 127.0.0.1:${tlsPort} has no database 9`,
 		);
 	});
 

@@ -290,7 +290,7 @@ describe('WhatsApp Queue node', () => {
 		const mixed = [{ phone: '34600000001' }, { phone: 'abc' }, { phone: '34600000002' }];
 
 		it('queues every item in one bulk call', async () => {
-			const addBulk = jest.spyOn(QueueManager.prototype, 'addBulk');
+			const addBulk = jest.spyOn(QueueManager.prototype, 'enqueueBulk');
 			const result = await run(
 				[{ phone: '34600000001' }, { phone: '34600000002' }, { phone: '34600000003' }],
 				sendMany,
@@ -306,6 +306,20 @@ describe('WhatsApp Queue node', () => {
 			]);
 		});
 
+		it('schedules the items that have a time', async () => {
+			const later = new Date(Date.now() + 3_600_000).toISOString();
+			const result = await run(
+				[
+					{ phone: '34600000001', at: '' },
+					{ phone: '34600000002', at: later },
+				],
+				{ ...sendMany, options: { scheduleTime: '={{ $json.at }}' } },
+			);
+
+			expect(result.json(NODE).map((json) => json.status)).toEqual(['queued', 'scheduled']);
+			expect((await manager.getMetrics()).delayed).toBe(1);
+		});
+
 		it('queues nothing when an item is invalid', async () => {
 			const result = await run(mixed, sendMany);
 
@@ -314,7 +328,7 @@ describe('WhatsApp Queue node', () => {
 		});
 
 		it('queues the valid items with continue on fail', async () => {
-			const addBulk = jest.spyOn(QueueManager.prototype, 'addBulk');
+			const addBulk = jest.spyOn(QueueManager.prototype, 'enqueueBulk');
 			const result = await run(mixed, sendMany, 'continueRegularOutput');
 
 			const output = result.output(NODE);

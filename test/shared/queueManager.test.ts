@@ -158,6 +158,51 @@ describe('QueueManager', () => {
 		});
 	});
 
+	describe('per-call options', () => {
+		it('stores a retry policy on the job', async () => {
+			const queue = manager();
+			const job = await queue.addMessage(text('acme', '34600000001'), { retry: { attempts: 5 } });
+			const data = JSON.parse((await redis.hget(keys.jobKey('acme', job.id.split(':')[1]), 'data')) ?? '{}');
+			expect(data.retry).toEqual({ attempts: 5, backoff: { type: 'exponential', delay: 2000 } });
+		});
+
+		it('splits a long text when asked', async () => {
+			const queue = manager();
+			const long = 'word '.repeat(1000).trim();
+			const job = await queue.addMessage(text('acme', '34600000001', { content: { text: long } }), { textPolicy: 'split' });
+			const status = await queue.getStatus(job.id);
+			expect(status.message?.textParts?.length).toBe(2);
+		});
+
+		it('schedules each bulk entry', async () => {
+			const queue = manager();
+			const later = Date.now() + 60_000;
+			const [now, scheduled] = await queue.enqueueBulk([
+				{ message: text('acme', '34600000001') },
+				{ message: text('acme', '34600000002'), at: later },
+			]);
+			expect(now.state).toBe('waiting');
+			expect(scheduled.state).toBe('delayed');
+			expect(scheduled.scheduledAt).toBe(new Date(later).toISOString());
+		});
+
+		it('names every bad bulk entry', async () => {
+			const queue = manager();
+			const error = await queue
+				.enqueueBulk([
+					{ message: text('acme', '34600000001'), at: 'tomorrow 9am' },
+					{ message: text('acme', '34600000002'), retry: { attempts: 0 } },
+				])
+				.catch((e: unknown) => e);
+			expect(error).toBeInstanceOf(ValidationError);
+			expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual([
+				'[0].scheduledAt',
+				'[1].retry.attempts',
+			]);
+			expect((await queue.getMetrics()).waiting).toBe(0);
+		});
+	});
+
 	describe('scheduleMessage', () => {
 		it('delays a message to its time', async () => {
 			const queue = manager();

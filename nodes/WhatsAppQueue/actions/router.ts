@@ -12,7 +12,6 @@ import { runOperation, type ClientLifecycle, type Operation } from '../../common
 import * as deadLetterQueue from './deadLetterQueue';
 import * as message from './message';
 import * as queue from './queue';
-import { readRunSettings } from './runSettings';
 
 type Runner = (
 	context: IExecuteFunctions,
@@ -59,11 +58,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		);
 	}
 
-	const settings = readRunSettings(this);
 	return await run(this, {
 		open: async () => {
 			const credential = readCredential(await this.getCredentials(CREDENTIAL_NAME));
-			return createQueueManager({ ...toQueueManagerConfig(credential, this.logger), ...settings });
+			return createQueueManager(toQueueManagerConfig(credential, this.logger));
 		},
 		close: async (manager) => await manager.close(),
 	});

@@ -212,8 +212,8 @@ function readMetadata(
 }
 
 /** Handling of long texts for the whole run, read from the first item. */
-export function readTextPolicy(context: IExecuteFunctions): TextPolicy {
-	const value = context.getNodeParameter('options.longText', 0, 'reject');
+export function readTextPolicy(context: IExecuteFunctions, itemIndex: number): TextPolicy {
+	const value = context.getNodeParameter('options.longText', itemIndex, 'reject');
 	return value === 'split' ? 'split' : 'reject';
 }
 
@@ -235,7 +235,7 @@ export async function readMessage(
 		metadata: readMetadata(context, itemIndex, options),
 	};
 
-	const result = validateMessage(message, { textPolicy: readTextPolicy(context) });
+	const result = validateMessage(message, { textPolicy: readTextPolicy(context, itemIndex) });
 	if (!result.ok) {
 		throw toValidationError(context.getNode(), result.issues, itemIndex);
 	}

@@ -1,10 +1,10 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
-import type { QueueManager, WhatsAppMessage } from '../../../../shared';
+import type { BulkEntry, QueueManager } from '../../../../shared';
 import type { BatchOperation } from '../../../common/itemRunner';
 import { messageFields, messageOptions, retryOptions } from '../../descriptions';
 import { toEnqueueOutput } from './enqueueOutput';
-import { readMessage } from './messageInput';
+import { readEnqueueEntry } from './enqueueEntry';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['message'], operation: ['sendMany'] } },
@@ -24,17 +24,17 @@ export const description: INodeProperties[] = updateDisplayOptions(
 
 /**
  * Queues one message per item in one bulk call, after every item was
- * validated. The runner leaves out invalid items, or stops on the first one.
+ * validated. Each item may have its own schedule time and retry policy. The runner leaves out invalid items, or stops on the first one.
  */
-export const operation: BatchOperation<QueueManager, WhatsAppMessage> = {
+export const operation: BatchOperation<QueueManager, BulkEntry> = {
 	kind: 'batch',
 
-	async prepare(this: IExecuteFunctions, itemIndex: number): Promise<WhatsAppMessage> {
-		return await readMessage(this, itemIndex);
+	async prepare(this: IExecuteFunctions, itemIndex: number): Promise<BulkEntry> {
+		return await readEnqueueEntry(this, itemIndex);
 	},
 
-	async executeBatch(manager, messages) {
-		const results = await manager.addBulk(messages);
-		return results.map((result, i) => toEnqueueOutput(result, messages[i].recipientPhone));
+	async executeBatch(manager, entries) {
+		const results = await manager.enqueueBulk(entries);
+		return results.map((result, i) => toEnqueueOutput(result, entries[i].message.recipientPhone));
 	},
 };
