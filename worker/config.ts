@@ -8,7 +8,6 @@ import type { QueueManagerConfig } from '../shared/config';
 import {
 	readBoolean,
 	readInteger,
-	readList,
 	readQueueEnv,
 	readString,
 	readChoice,
@@ -16,6 +15,10 @@ import {
 } from '../shared/env';
 import { ConfigError } from '../shared/errors';
 import { readAnalyticsEnv, type AnalyticsManagerOptions } from '../shared/analytics';
+import { resolveAnalyticsOptions } from '../shared/analytics/config';
+import { resolveQueueConfig } from '../shared/config';
+import { EvolutionClient } from '../shared/gateways/evolution/client';
+import { checkInstanceName } from '../shared/redis/keys';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
 /** Everything the worker process needs to run. */
@@ -67,8 +70,73 @@ function required(env: Environment, name: string, hint: string): string {
 	return value;
 }
 
-/** Reads and checks the worker's environment. Throws `ConfigError` on the first problem. */
+/** Environment variables behind the options that the resolvers name. */
+const OPTION_VARIABLES: Record<string, string> = {
+	'redis.url': 'REDIS_URL',
+	'redis.port': 'REDIS_PORT',
+	'redis.db': 'REDIS_DB',
+	'redis.connectTimeoutMs': 'REDIS_URL',
+	prefix: 'QUEUE_PREFIX',
+	baseUrl: 'EVOLUTION_API_URL',
+	apiKey: 'EVOLUTION_API_KEY',
+	timeoutMs: 'GATEWAY_TIMEOUT_MS',
+};
+
+const ANALYTICS_VARIABLES: Record<string, string> = {
+	'redis.url': 'REDIS_URL',
+	'redis.db': 'REDIS_ANALYTICS_DB',
+	prefix: 'ANALYTICS_PREFIX',
+	timeZone: 'ANALYTICS_TIME_ZONE',
+	costPerMessage: 'ANALYTICS_COST_PER_MESSAGE',
+	retentionDays: 'ANALYTICS_RETENTION_DAYS',
+};
+
+/** Runs a resolver and renames a `ConfigError` after the environment variable behind its option. */
+function checkWith(variables: Record<string, string>, resolve: () => unknown): void {
+	try {
+		resolve();
+	} catch (error) {
+		if (error instanceof ConfigError) {
+			const variable = variables[error.option] ?? error.option;
+			throw new ConfigError(variable, `${variable}: ${error.message}`);
+		}
+		throw error;
+	}
+}
+
+/** Checks `INSTANCES`: a non-empty list of usable instance names. */
+function readInstances(env: Environment): string[] | undefined {
+	const raw = env.INSTANCES;
+	if (raw === undefined || raw.trim() === '') {
+		return undefined;
+	}
+	const names = raw.split(',').map((name) => name.trim());
+	const problems = names.map((name) => (name === '' ? 'an entry is empty' : checkInstanceName(name))).filter(Boolean);
+	if (problems.length > 0) {
+		throw new ConfigError(
+			'INSTANCES',
+			`Invalid INSTANCES ${JSON.stringify(raw)}: ${problems[0]} Use comma-separated instance names, or leave it unset to serve every instance.`,
+		);
+	}
+	return names;
+}
+
+/**
+ * Reads and checks the worker's environment, every setting included, so a bad
+ * value stops the worker at start with the variable's name. Throws
+ * `ConfigError` on the first problem.
+ */
 export function loadWorkerConfig(env: Environment): WorkerConfig {
+	const config = readWorkerEnv(env);
+	checkWith(OPTION_VARIABLES, () => resolveQueueConfig(config.queue));
+	checkWith(OPTION_VARIABLES, () => new EvolutionClient({ ...config.gateway, baseUrl: config.gateway.url }));
+	if (config.analytics.enabled) {
+		checkWith(ANALYTICS_VARIABLES, () => resolveAnalyticsOptions(config.analytics.options));
+	}
+	return config;
+}
+
+function readWorkerEnv(env: Environment): WorkerConfig {
 	return {
 		queue: readQueueEnv(env),
 		gateway: {
@@ -76,7 +144,7 @@ export function loadWorkerConfig(env: Environment): WorkerConfig {
 			apiKey: required(env, 'EVOLUTION_API_KEY', 'Set it to the global API key or the instance token of your Evolution API.'),
 			timeoutMs: readInteger(env, 'GATEWAY_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? 20_000,
 		},
-		instances: readList(env, 'INSTANCES'),
+		instances: readInstances(env),
 		http: {
 			host: readString(env, 'HTTP_HOST') ?? '127.0.0.1',
 			port: readInteger(env, 'HTTP_PORT', { min: 0, max: 65535 }) ?? 3100,

@@ -60,7 +60,15 @@ export class WorkerHttpServer {
 	private readonly server: Server;
 
 	constructor(private readonly options: HttpServerOptions) {
-		this.server = createServer((request, response) => {
+		// Slow senders cannot hold a connection open for long. Node checks these
+		// timeouts every connectionsCheckingInterval ms (30 s by default).
+		const timeouts = {
+			connectionsCheckingInterval: 1000,
+			headersTimeout: 10_000,
+			requestTimeout: 15_000,
+			keepAliveTimeout: 5_000,
+		};
+		this.server = createServer(timeouts, (request, response) => {
 			this.route(request, response).catch((error) => {
 				options.logger.error('HTTP request failed.', { path: request.url?.split('?')[0], ...describeError(error) });
 				if (!response.headersSent) {
@@ -70,10 +78,6 @@ export class WorkerHttpServer {
 				}
 			});
 		});
-		// Slow senders cannot hold a connection open for long.
-		this.server.headersTimeout = 10_000;
-		this.server.requestTimeout = 15_000;
-		this.server.keepAliveTimeout = 5_000;
 	}
 
 	/** Starts listening; resolves to the port taken. */

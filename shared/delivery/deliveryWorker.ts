@@ -20,7 +20,7 @@ import { DeadLetterQueue } from '../queue/deadLetterQueue';
 import { InstanceSettings } from '../queue/instanceSettings';
 import { RateLimiter } from '../queue/rateLimiter';
 import { createManualWorker, createSharedQueue } from '../redis/bullmq';
-import { connectRedis, createRedisClient } from '../redis/connection';
+import { connectRedis, createRedisClient, isConnectionError } from '../redis/connection';
 import { QueueKeys } from '../redis/keys';
 import { InstanceRunner } from './instanceRunner';
 import { DEFAULT_EVENT_MAX_LENGTH, EventPublisher } from '../events/eventStream';
@@ -218,8 +218,18 @@ export class DeliveryWorker extends EventEmitter {
 		});
 		const queue = createSharedQueue(this.client, queueName, this.keys.prefix);
 		const logger = childLogger(this.logger, { instance: instanceName });
-		worker.on('error', (error) => logger.error('BullMQ worker error.', describeError(error)));
-		queue.on('error', (error) => logger.error('BullMQ queue error.', describeError(error)));
+		// Connection loss is logged once per change by watchConnection; BullMQ
+		// reports it again on every reconnect attempt of every instance.
+		worker.on('error', (error) => {
+			if (!isConnectionError(error)) {
+				logger.error('BullMQ worker error.', describeError(error));
+			}
+		});
+		queue.on('error', (error) => {
+			if (!isConnectionError(error)) {
+				logger.error('BullMQ queue error.', describeError(error));
+			}
+		});
 		worker.on('stalled', (jobId) => logger.warn('Job stalled; it returns to the queue.', { jobId }));
 
 		const context: JobContext = {

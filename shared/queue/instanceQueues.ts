@@ -6,6 +6,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
+import { describeError, type Logger } from '../logger';
 import { createSharedQueue } from '../redis/bullmq';
 import type { QueueKeys } from '../redis/keys';
 
@@ -17,13 +18,21 @@ export class InstanceQueues {
 	constructor(
 		private readonly client: Redis,
 		private readonly keys: QueueKeys,
+		private readonly logger: Logger,
 	) {}
 
 	/** Returns the queue of an instance, created on first use. */
 	get(instanceName: string): Queue {
 		let queue = this.queues.get(instanceName);
 		if (!queue) {
-			queue = createSharedQueue(this.client, this.keys.queueName(instanceName), this.keys.prefix);
+			// skipMetasUpdate: reading a status must write nothing, and the add
+			// scripts set the meta fields they need themselves.
+			queue = createSharedQueue(this.client, this.keys.queueName(instanceName), this.keys.prefix, {
+				skipMetasUpdate: true,
+			});
+			// Without a listener BullMQ prints every connection error to the console;
+			// callers get those errors from the failed call instead.
+			queue.on('error', (error) => this.logger.debug('Queue connection error.', { instance: instanceName, ...describeError(error) }));
 			this.queues.set(instanceName, queue);
 		}
 		return queue;

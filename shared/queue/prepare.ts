@@ -53,7 +53,9 @@ export function prepareEntries(
 	}
 	const issues: ValidationIssue[] = [];
 	const prepared: PreparedMessage[] = [];
-	entries.forEach((entry, index) => {
+	for (let index = 0; index < entries.length; index++) {
+		// Indexing, not forEach, so holes of a sparse array are checked too.
+		const entry = entries[index] as BulkEntry | undefined;
 		const prefix = indexed ? `[${index}]` : '';
 		const result = validateMessage(entry?.message, { textPolicy: entry?.textPolicy ?? config.textPolicy });
 		if (!result.ok) {
@@ -85,7 +87,7 @@ export function prepareEntries(
 		if (result.ok) {
 			prepared.push({ message: result.message, delayMs, schedule, retry });
 		}
-	});
+	}
 	if (issues.length > 0) {
 		throw new ValidationError(issues);
 	}

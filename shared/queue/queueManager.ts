@@ -6,12 +6,18 @@
 
 import type { Redis } from 'ioredis';
 
-import { resolveQueueConfig, type QueueManagerConfig, type RateLimitConfig, type ResolvedQueueConfig } from '../config';
+import {
+	resolveQueueConfig,
+	resolveRateLimit,
+	type QueueManagerConfig,
+	type RateLimitConfig,
+	type ResolvedQueueConfig,
+} from '../config';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/deliveryWorker';
 import { EvolutionClient } from '../gateways/evolution/client';
 import type { GatewayClient } from '../gateways/types';
 import { notifyObservers, type DeliveryObserver } from '../delivery/observer';
-import { QueueClosedError, ValidationError } from '../errors';
+import { ConfigError, QueueClosedError, ValidationError } from '../errors';
 import type { WhatsAppMessage } from '../message';
 import {
 	connectRedis,
@@ -38,6 +44,38 @@ import {
 	type CampaignCancelResult,
 	type CancelResult,
 } from './queueControl';
+
+/** Describes a value for an error message: strings quoted, other types named. */
+function describeType(value: unknown): string {
+	if (typeof value === 'string') {
+		return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+	}
+	if (value === null || Array.isArray(value)) {
+		return value === null ? 'null' : 'array';
+	}
+	return typeof value === 'object' ? 'object' : `${typeof value} ${String(value)}`;
+}
+
+/** Returns the reason an id (campaign id, job id part) is unusable, or undefined. */
+function checkIdentifier(value: unknown): string | undefined {
+	if (typeof value !== 'string' || value.length === 0) {
+		return `expected a non-empty string, got ${describeType(value)}.`;
+	}
+	if (value.length > 256) {
+		return `it is ${value.length} characters long; the maximum is 256.`;
+	}
+	// eslint-disable-next-line no-control-regex -- control characters are what this rejects
+	if (/[\u0000-\u001f\u007f]/.test(value)) {
+		return 'it contains control characters.';
+	}
+	return undefined;
+}
+
+/** Returns the reason the id part of a job id is unusable, or undefined. */
+function checkInternalId(value: string): string | undefined {
+	const problem = checkIdentifier(value);
+	return problem ? `the id after the instance: ${problem}` : undefined;
+}
 
 /** Options of `scheduleMessage`. */
 export interface ScheduleOptions {
@@ -68,7 +106,7 @@ export class QueueManager {
 		this.client.on('error', (error) => {
 			this.config.logger.debug('Queue Redis connection error.', { errorMessage: error.message });
 		});
-		this.queues = new InstanceQueues(this.client, this.keys);
+		this.queues = new InstanceQueues(this.client, this.keys, this.config.logger);
 		this.deadLetters = new DeadLetterQueue(this.client, this.keys);
 		this.settings = new InstanceSettings(this.client, this.keys);
 	}
@@ -126,7 +164,9 @@ export class QueueManager {
 		if (!Array.isArray(messages)) {
 			throw new ValidationError([{ path: 'messages', message: 'Expected an array of messages.' }]);
 		}
-		return await this.enqueue(prepareEntries(this.config, messages.map((message) => ({ ...options, message })), true));
+		// Array.from turns holes of a sparse array into undefined, which fails validation.
+		const entries = Array.from(messages, (message) => ({ ...options, message }));
+		return await this.enqueue(prepareEntries(this.config, entries, true));
 	}
 
 	/**
@@ -166,11 +206,14 @@ export class QueueManager {
 	/** Splits a public job id, or throws a `ValidationError` saying what a job id looks like. */
 	private parseJobId(jobId: string): { instanceName: string; internalId: string } {
 		const parsed = parsePublicJobId(jobId);
-		if (!parsed) {
+		const problem =
+			parsed && (checkInstanceName(parsed.instanceName) ?? checkInternalId(parsed.internalId));
+		if (!parsed || problem) {
+			const shown = typeof jobId === 'string' ? JSON.stringify(jobId.slice(0, 200)) : describeType(jobId);
 			throw new ValidationError([
 				{
 					path: 'jobId',
-					message: `Invalid job id ${JSON.stringify(jobId)}. Job ids look like "<instance>:<id>", as returned when the message was queued.`,
+					message: `Invalid job id ${shown}${problem ? ` (${problem})` : ''}. Job ids look like "<instance>:<id>", as returned when the message was queued.`,
 				},
 			]);
 		}
@@ -205,8 +248,9 @@ export class QueueManager {
 
 	/** Removes every unsent message of a campaign, on every instance or one. */
 	async cancelCampaign(campaignId: string, instanceName?: string): Promise<CampaignCancelResult> {
-		if (typeof campaignId !== 'string' || campaignId.length === 0) {
-			throw new ValidationError([{ path: 'campaignId', message: 'Missing campaign id.' }]);
+		const problem = checkIdentifier(campaignId);
+		if (problem) {
+			throw new ValidationError([{ path: 'campaignId', message: `Invalid campaign id: ${problem}` }]);
 		}
 		this.assertInstanceName(instanceName);
 		const { result, events } = await this.run(async () =>
@@ -221,7 +265,9 @@ export class QueueManager {
 	/** Up to `limit` dead-letter entries, newest first, of every instance or one. */
 	async getDLQMessages(limit = 50, instanceName?: string): Promise<DeadLetterEntry[]> {
 		if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-			throw new ValidationError([{ path: 'limit', message: `Invalid limit ${String(limit)}. Use a whole number from 1 to 10000.` }]);
+			throw new ValidationError([
+				{ path: 'limit', message: `Invalid limit ${describeType(limit)}. Use a whole number from 1 to 10000.` },
+			]);
 		}
 		this.assertInstanceName(instanceName);
 		return await this.run(async () => this.deadLetters.list(await this.queues.targets(instanceName), limit));
@@ -315,7 +361,9 @@ export class QueueManager {
 	async clean(graceMs = 0, limit = 0, instanceName?: string): Promise<number> {
 		for (const [name, value] of [['graceMs', graceMs], ['limit', limit]] as const) {
 			if (!Number.isInteger(value) || value < 0) {
-				throw new ValidationError([{ path: name, message: `Invalid ${name} ${String(value)}. Use a whole number, 0 or more.` }]);
+				throw new ValidationError([
+					{ path: name, message: `Invalid ${name} ${describeType(value)}. Use a whole number, 0 or more.` },
+				]);
 			}
 		}
 		this.assertInstanceName(instanceName);
@@ -327,9 +375,23 @@ export class QueueManager {
 	/** Stores a rate limit for one instance, which every worker honours over its default. */
 	async setRateLimit(instanceName: string, limit: Partial<RateLimitConfig>): Promise<RateLimitConfig> {
 		this.assertInstanceName(instanceName);
+		if (limit === null || typeof limit !== 'object' || Array.isArray(limit)) {
+			throw new ValidationError([
+				{ path: 'rateLimit', message: `Invalid rate limit ${describeType(limit)}. Use an object such as { max: 80, duration: 60000 }.` },
+			]);
+		}
+		let resolved: RateLimitConfig;
+		try {
+			resolved = resolveRateLimit(limit, 'rateLimit');
+		} catch (error) {
+			if (error instanceof ConfigError) {
+				throw new ValidationError([{ path: error.option, message: error.message }]);
+			}
+			throw error;
+		}
 		return await this.run(async () => {
 			await this.queues.register([instanceName]);
-			return await this.settings.setRateLimit(instanceName, limit);
+			return await this.settings.setRateLimit(instanceName, resolved);
 		});
 	}
 

@@ -228,9 +228,14 @@ export async function connectRedis(
 	try {
 		if (options.waitForever) {
 			// Consumers reconnect on their own; wait however long Redis is away.
-			await waitUntilReady(client).catch(() => waitForReadyEvent(client));
+			await waitUntilReady(client).ready.catch(() => waitForReadyEvent(client));
 		} else {
-			await withTimeout(waitUntilReady(client), config.connectTimeoutMs + 500);
+			const waiting = waitUntilReady(client);
+			try {
+				await withTimeout(waiting.ready, config.connectTimeoutMs + 500);
+			} finally {
+				waiting.cancel();
+			}
 		}
 		await assertDatabase(client, config);
 	} catch (error) {
@@ -243,15 +248,19 @@ export async function connectRedis(
 	}
 }
 
-async function waitUntilReady(client: Redis): Promise<void> {
+/**
+ * Resolves when the client is ready. `cancel` removes the listeners it added,
+ * for a caller that stopped waiting.
+ */
+function waitUntilReady(client: Redis): { ready: Promise<void>; cancel: () => void } {
 	if (client.status === 'wait') {
-		await client.connect();
-		return;
+		return { ready: client.connect(), cancel: () => undefined };
 	}
 	if (client.status === 'ready') {
-		return;
+		return { ready: Promise.resolve(), cancel: () => undefined };
 	}
-	await new Promise<void>((resolve, reject) => {
+	let cleanup = () => undefined as void;
+	const ready = new Promise<void>((resolve, reject) => {
 		const onReady = () => {
 			cleanup();
 			resolve();
@@ -260,13 +269,14 @@ async function waitUntilReady(client: Redis): Promise<void> {
 			cleanup();
 			reject(new Error('Connection closed'));
 		};
-		const cleanup = () => {
+		cleanup = () => {
 			client.off('ready', onReady);
 			client.off('end', onEnd);
 		};
 		client.on('ready', onReady);
 		client.on('end', onEnd);
 	});
+	return { ready, cancel: () => cleanup() };
 }
 
 /**

@@ -277,18 +277,18 @@ describe('Redis faults', () => {
 		});
 
 		// BullMQ prints an error of a Queue without an `error` listener with console.error.
-		it.failing('keeps the producer console quiet', () => {
+		it('keeps the producer console quiet', () => {
 			expect(consoleErrors).toBe(0);
 		});
 
 		// Each call that times out leaves its `ready` and `end` listeners on the client.
-		it.failing('leaks no client listeners', () => {
+		it('leaks no client listeners', () => {
 			expect(readyListenersAdded).toBeLessThanOrEqual(1);
 		});
 
 		// One line per connection when it is lost; the BullMQ worker and queue of
 		// each instance add an error line on every reconnect attempt.
-		it.failing('logs the outage once per connection', () => {
+		it('logs the outage once per connection', () => {
 			expect(workerErrorLines).toBeLessThanOrEqual(2);
 		});
 	});
