@@ -262,6 +262,14 @@ async function measurePaced(
 		maxInAnySecond: windows,
 		workerCpuUsecPerMessage: lastProduct?.workerCpuUsecPerMessage,
 	};
+	result.tables.push({
+		title: 'Paced at 1,000/s: maximum sends in any 1 s window, per run',
+		columns: ['Worker', 'Runs'],
+		rows: [
+			['product', windows.product.join(', ')],
+			['plain BullMQ', windows.raw.join(', ')],
+		],
+	});
 	if (lastProduct) {
 		result.charts.push({
 			file: 'delivery-paced.svg',

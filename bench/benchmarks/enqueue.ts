@@ -144,6 +144,7 @@ async function commandTable(redis: BenchRedis, messages: WhatsAppMessage[], data
 			await body();
 		});
 		const byCommand = Object.entries(perMessage(counts.client, jobs))
+			.filter(([, count]) => count >= 0.01)
 			.map(([command, count]) => `${command} ${count}`)
 			.join(', ');
 		rows.push([label, (total(counts.client) / jobs).toFixed(2), byCommand]);
