@@ -270,7 +270,7 @@ export class DeliveryWorker extends EventEmitter {
 			if (this.state !== 'running') {
 				return false;
 			}
-			const claim = await this.limiter.claim(instanceName, 1, Date.now(), true);
+			const claim = await this.limiter.claim(instanceName, 1, undefined, true);
 			if (claim.granted > 0) {
 				return true;
 			}

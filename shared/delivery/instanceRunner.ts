@@ -26,6 +26,9 @@ interface InFlight {
 	token: string;
 }
 
+/** Upper bound of the claim-to-send delay reported to the pacer, in ms. */
+const MAX_CLAIM_TO_SEND_MS = 1000;
+
 /** Shortest time between two warnings that concurrency caps an instance's rate, in ms. */
 const CONCURRENCY_WARNING_INTERVAL_MS = 10 * 60_000;
 
@@ -74,6 +77,12 @@ export class InstanceRunner {
 	/** Moving average of send durations, in ms. */
 	private averageSendMs = 0;
 	private lastConcurrencyWarning = 0;
+	/**
+	 * Recent largest delay from issuing a claim to starting the send, in ms,
+	 * halving every 5 s. The pacer widens its guard by it.
+	 */
+	private claimToSendMs = 0;
+	private claimToSendAt = 0;
 	private tokenCounter = 0;
 	private settledWaiters: Array<() => void> = [];
 	/** Outcome counts since start, for the health endpoint. */
@@ -144,7 +153,8 @@ export class InstanceRunner {
 			await this.waiter.sleep(this.options.pollIntervalMs);
 			return;
 		}
-		const claim = await this.limiter.claim(this.instanceName, free);
+		const claimedAt = Date.now();
+		const claim = await this.limiter.claim(this.instanceName, free, undefined, false, this.claimToSendMs);
 		if (claim.interval) {
 			this.intervalMs = Number(claim.interval);
 		}
@@ -160,6 +170,7 @@ export class InstanceRunner {
 		}
 		this.hadWork ||= fetched.length > 0;
 		for (const job of fetched) {
+			this.noteClaimToSend(Date.now() - claimedAt);
 			this.deliver(job, job.token ?? '');
 		}
 	}
@@ -199,6 +210,13 @@ export class InstanceRunner {
 					waiters.forEach((resolve) => resolve());
 				}
 			});
+	}
+
+	private noteClaimToSend(delayMs: number): void {
+		const now = Date.now();
+		const decayed = this.claimToSendMs * 0.5 ** ((now - this.claimToSendAt) / 5000);
+		this.claimToSendMs = Math.min(MAX_CLAIM_TO_SEND_MS, Math.max(delayMs, decayed));
+		this.claimToSendAt = now;
 	}
 
 	/**

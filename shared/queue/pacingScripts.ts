@@ -14,11 +14,20 @@
  * a list of recent start times caps the starts in any window of `duration` ms
  * at `max`.
  *
+ * The clock is Redis's own TIME, so claims of all workers are ordered by one
+ * clock. A send starts some time after its claim, and that delay varies; if an
+ * earlier send started late and a later one early, both could fall into one
+ * window. So the window is stretched by a guard: 1 % of the duration (at most
+ * 25 ms), or the largest claim-to-send delay a worker reported in the last
+ * 10 s, whichever is larger. A busy machine thus sends a little slower instead
+ * of crowding the window.
+ *
  * KEYS: limiter, sendWindow, settings, bull meta, bull wait, bull prioritized,
  *       bull delayed
- * ARGV: now ms, want, default max, default duration ms, default jitter,
- *       catch-up ms, random number in [0, 1), '1' to grant slots even when no
- *       job is waiting (for the later parts of a split text)
+ * ARGV: now ms or '' for Redis TIME, want, default max, default duration ms,
+ *       default jitter, catch-up ms, random number in [0, 1), '1' to grant
+ *       slots even when no job is waiting (for the later parts of a split
+ *       text), claim-to-send delay ms
  * Returns { granted, waitMs, state, tat, base, interval } where state is
  * `ok`, `paused`, `throttled`, `empty` or `limited`. For `empty`, waitMs is
  * the time until the next delayed job is due, or -1 when there is none.
@@ -27,7 +36,12 @@ export const CLAIM_SLOTS_LUA = `
 local limiterKey, windowKey, settingsKey = KEYS[1], KEYS[2], KEYS[3]
 local metaKey, waitKey, prioritizedKey, delayedKey = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local now = tonumber(ARGV[1])
+if ARGV[1] == '' then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
 local want = tonumber(ARGV[2])
+local lag = tonumber(ARGV[9])
 
 if redis.call('HEXISTS', metaKey, 'paused') == 1 then
   return {0, -1, 'paused', '', '', ''}
@@ -78,10 +92,14 @@ end
 granted = math.min(granted, math.floor((now - base) / interval) + 1)
 
 -- The start that falls out of the window when 'granted' more are added must
--- be at least one window old. The window is stretched by a guard of 1 % (at
--- most 25 ms), because a request reaches the gateway a few ms after its claim
--- and that delay varies from send to send.
-local window = duration + math.min(25, duration * 0.01)
+-- be at least one window plus the guard old.
+local lagState = redis.call('HMGET', limiterKey, 'lag', 'lagAt')
+local worstLag = tonumber(lagState[1] or '0')
+if now - tonumber(lagState[2] or '0') > 10000 or lag >= worstLag then
+  worstLag = lag
+  redis.call('HSET', limiterKey, 'lag', lag, 'lagAt', now)
+end
+local window = duration + math.max(math.min(25, duration * 0.01), worstLag)
 local length = redis.call('LLEN', windowKey)
 while granted > 0 and length > max - granted do
   local started = tonumber(redis.call('LINDEX', windowKey, max - granted))
@@ -134,17 +152,22 @@ return 1
  * A later deadline replaces an earlier one, never the reverse.
  *
  * KEYS: limiter
- * ARGV: deadline ms, now ms
+ * ARGV: delay ms, now ms or '' for Redis TIME
  * Returns the deadline in force.
  */
 export const THROTTLE_LUA = `
+local now = tonumber(ARGV[2])
+if ARGV[2] == '' then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
 local current = tonumber(redis.call('HGET', KEYS[1], 'pausedUntil') or '0')
-local deadline = tonumber(ARGV[1])
+local deadline = now + tonumber(ARGV[1])
 if deadline > current then
   redis.call('HSET', KEYS[1], 'pausedUntil', deadline)
   current = deadline
 end
-local ttl = math.ceil(current - tonumber(ARGV[2])) + 60000
+local ttl = math.ceil(current - now) + 60000
 if redis.call('PTTL', KEYS[1]) < ttl then
   redis.call('PEXPIRE', KEYS[1], ttl)
 end

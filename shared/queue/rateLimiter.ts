@@ -62,8 +62,17 @@ export class RateLimiter {
 	/**
 	 * Claims up to `want` slots to start sends on `instanceName` now. Unless
 	 * `ignoreBacklog` is set, no more slots are granted than jobs are due.
+	 * `now` defaults to Redis's clock; tests pass their own. `lagMs` is the
+	 * caller's recent largest delay from claim to send start, which widens the
+	 * pacer's guard.
 	 */
-	async claim(instanceName: string, want: number, now = Date.now(), ignoreBacklog = false): Promise<SlotClaim> {
+	async claim(
+		instanceName: string,
+		want: number,
+		now?: number,
+		ignoreBacklog = false,
+		lagMs = 0,
+	): Promise<SlotClaim> {
 		const k = this.keys;
 		const [granted, waitMs, state, tat, base, interval] = await this.client.waqClaimSlots(
 			k.limiter(instanceName),
@@ -73,7 +82,7 @@ export class RateLimiter {
 			k.bullKey(instanceName, 'wait'),
 			k.bullKey(instanceName, 'prioritized'),
 			k.bullKey(instanceName, 'delayed'),
-			now,
+			now ?? '',
 			want,
 			this.defaults.max,
 			this.defaults.duration,
@@ -81,6 +90,7 @@ export class RateLimiter {
 			CATCH_UP_MS,
 			Math.random(),
 			ignoreBacklog ? '1' : '0',
+			Math.max(0, Math.round(lagMs)),
 		);
 		return { granted, waitMs, state: state as ClaimState, tat, base, interval };
 	}
@@ -102,8 +112,8 @@ export class RateLimiter {
 		return released === 1;
 	}
 
-	/** Holds every send of `instanceName` for `delayMs`, for all workers. */
-	async throttle(instanceName: string, delayMs: number, now = Date.now()): Promise<number> {
-		return await this.client.waqThrottle(this.keys.limiter(instanceName), now + delayMs, now);
+	/** Holds every send of `instanceName` for `delayMs`, for all workers; `now` defaults to Redis's clock. */
+	async throttle(instanceName: string, delayMs: number, now?: number): Promise<number> {
+		return await this.client.waqThrottle(this.keys.limiter(instanceName), delayMs, now ?? '');
 	}
 }

@@ -69,6 +69,34 @@ describe('RateLimiter', () => {
 		expect(maxInAnyWindow([...starts, 11_010], 1000)).toBe(5);
 	});
 
+	it('widens the guard by reported delays', async () => {
+		const pair = new RateLimiter(client, keys, { max: 2, duration: 1000, jitter: 0 });
+		// A worker reports that its sends start up to 50 ms after the claim.
+		await pair.claim('acme', 1, 10_000, true, 50);
+		await pair.claim('acme', 1, 10_500, true, 0);
+		const refused = await pair.claim('acme', 1, 11_010, true, 0);
+		const allowed = await pair.claim('acme', 1, 11_050, true, 0);
+		expect(refused.granted).toBe(0);
+		expect(allowed.granted).toBe(1);
+	});
+
+	it('forgets a reported delay after 10 s', async () => {
+		const pair = new RateLimiter(client, keys, { max: 2, duration: 1000, jitter: 0 });
+		await pair.claim('acme', 1, 10_000, true, 500);
+		await pair.claim('acme', 1, 21_000, true, 0);
+		await pair.claim('acme', 1, 21_500, true, 0);
+		const allowed = await pair.claim('acme', 1, 22_010, true, 0);
+		expect(allowed.granted).toBe(1);
+	});
+
+	it('uses the Redis clock by default', async () => {
+		const first = await limiter.claim('acme', 1, undefined, true);
+		const second = await limiter.claim('acme', 1, undefined, true);
+		expect(first.granted).toBe(1);
+		expect(second.state).toBe('limited');
+		expect(second.waitMs).toBeGreaterThan(150);
+	});
+
 	it('never exceeds the limit for any claim times', async () => {
 		await fc.assert(
 			fc.asyncProperty(
