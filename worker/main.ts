@@ -5,7 +5,7 @@
  * sends still in flight; their jobs go back to the queue.
  */
 
-import { ConfigError } from '../shared/errors';
+import { ConfigError, RedisUnavailableError } from '../shared/errors';
 import { describeError } from '../shared/logger';
 import { HELP_TEXT, loadWorkerConfig, secretsOf } from './config';
 import { createWorkerLogger } from './logger';
@@ -40,7 +40,18 @@ async function main(): Promise<number> {
 	});
 
 	const extensions = await createAnalyticsExtensions(config, logger);
-	const worker = await runWorker(config, logger, extensions);
+	let worker;
+	try {
+		worker = await runWorker(config, logger, extensions);
+	} catch (error) {
+		if (error instanceof RedisUnavailableError) {
+			logger.error('The worker cannot connect to Redis.', { reason: error.message });
+			process.stderr.write(`${error.message}\n`);
+			await extensions.close?.().catch(() => undefined);
+			return 1;
+		}
+		throw error;
+	}
 
 	return await new Promise<number>((resolve) => {
 		let signals = 0;

@@ -99,7 +99,12 @@ export async function runWorker(
 	logger.info('HTTP server listening.', { host: config.http.host, port: httpPort });
 
 	await checkEvictionPolicy(config, logger);
-	await delivery.start();
+	try {
+		await delivery.start();
+	} catch (error) {
+		await http.close();
+		throw error;
+	}
 
 	let stopping: Promise<void> | undefined;
 	const stop = async (options: { force?: boolean } = {}) => {

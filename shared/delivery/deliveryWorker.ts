@@ -169,8 +169,16 @@ export class DeliveryWorker extends EventEmitter {
 			instances: this.onlyInstances ? [...this.onlyInstances] : 'all',
 		});
 		await this.options.gateway.warmUp?.();
-		await connectRedis(this.client, this.config.redis, { waitForever: true });
-		await connectRedis(this.subscriber, this.config.redis, { waitForever: true });
+		try {
+			await connectRedis(this.client, this.config.redis, { waitForever: true });
+			await connectRedis(this.subscriber, this.config.redis, { waitForever: true });
+		} catch (error) {
+			// A wrong password or TLS setting never heals: stop instead of retrying forever.
+			this.client.disconnect();
+			this.subscriber.disconnect();
+			this.state = 'stopped';
+			throw error;
+		}
 		this.subscriber.on('message', (_channel: string, instanceName: string) => this.onWake(instanceName));
 		await this.subscriber.subscribe(this.keys.wakeChannel());
 		await this.discover();

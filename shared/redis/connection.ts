@@ -227,8 +227,12 @@ export async function connectRedis(
 	client.on('error', onError);
 	try {
 		if (options.waitForever) {
-			// Consumers reconnect on their own; wait however long Redis is away.
-			await waitUntilReady(client).ready.catch(() => waitForReadyEvent(client));
+			// Consumers reconnect on their own; wait however long Redis is away,
+			// but not for a password or TLS setting that can never work.
+			await Promise.race([
+				waitUntilReady(client).ready.catch(() => waitForReadyEvent(client)),
+				rejectOnPermanentError(client),
+			]);
 		} else {
 			const waiting = waitUntilReady(client);
 			try {
@@ -301,6 +305,30 @@ async function assertDatabase(client: Redis, config: ResolvedRedisConfig): Promi
 		}
 		throw error;
 	}
+}
+
+/** Errors that reconnecting cannot fix: wrong credentials, missing permissions, TLS mismatches. */
+export function isPermanentConnectionError(error: unknown): boolean {
+	const text = `${(error as Error)?.message ?? ''} ${(error as NodeJS.ErrnoException)?.code ?? ''}`;
+	return /WRONGPASS|NOAUTH|invalid username-password|NOPERM|wrong version number|packet length too long|unknown protocol|ERR_SSL|certificate|self.signed|unable to verify|CERT_/i.test(
+		text,
+	);
+}
+
+/** Rejects on the first permanent connection error; resolves never otherwise. */
+function rejectOnPermanentError(client: Redis): Promise<never> {
+	return new Promise((_, reject) => {
+		const onError = (error: unknown) => {
+			if (isPermanentConnectionError(error)) {
+				client.off('error', onError);
+				client.off('ready', onReady);
+				reject(error);
+			}
+		};
+		const onReady = () => client.off('error', onError);
+		client.on('error', onError);
+		client.once('ready', onReady);
+	});
 }
 
 function waitForReadyEvent(client: Redis): Promise<void> {

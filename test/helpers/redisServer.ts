@@ -72,7 +72,9 @@ export class RedisServer {
 	 * timer running for seconds, which Jest reports as an open handle.
 	 */
 	private async ping(): Promise<boolean> {
-		const auth = this.options.password ? `AUTH ${this.options.password}\r\n` : '';
+		// AUTH as a RESP array, so a password with spaces or quotes works.
+		const password = this.options.password;
+		const auth = password ? `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n` : '';
 		return await new Promise((resolve) => {
 			const socket = connect({ host: this.host, port: this.port });
 			let reply = '';

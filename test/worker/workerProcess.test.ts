@@ -93,6 +93,15 @@ describe('worker process', () => {
 		expect(worker.stderr).toContain('Invalid WORKER_CONCURRENCY "10abc"');
 	});
 
+	it('stops on a wrong Redis password', async () => {
+		const worker = new WorkerProcess(baseEnv({ REDIS_PASSWORD: 'not-the-password' }));
+		processes.push(worker);
+		const { code } = await worker.exited;
+		expect(code).toBe(1);
+		expect(worker.stderr).toContain('rejected the credentials');
+		expect(worker.stderr).not.toContain('not-the-password');
+	});
+
 	it('delivers and reports health', async () => {
 		const worker = await start();
 		const { port } = (await worker.waitForLog('HTTP server listening.')) as { port: number };
