@@ -116,7 +116,11 @@ async function main(): Promise<void> {
 		durationMs: totalMs,
 		machine: describeMachine(),
 	};
-	writeFileSync(join(RESULTS_DIR, 'run.json'), `${JSON.stringify(run, null, '\t')}\n`);
+	const record = `${JSON.stringify(run, null, '\t')}\n`;
+	writeFileSync(join(RESULTS_DIR, 'run.json'), record);
+	if (!options.isQuick && options.selected.length === BENCHMARKS.length) {
+		writeFileSync(join(RESULTS_DIR, 'full-run.json'), record);
+	}
 	const page = renderResultsPage(RESULTS_DIR);
 	log(`\nAll done in ${(totalMs / 1000).toFixed(1)} s. Results page: ${page}`);
 	if (failed.length > 0) {

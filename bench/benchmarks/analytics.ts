@@ -118,9 +118,9 @@ export const analyticsBenchmark: Benchmark = {
 		"contacts. The worker path calls `recordSent` as the worker's observer does; the API path " +
 		'calls `trackMessageSent` with a job id. The anchor is a pipeline of six HINCRBY/INCR per event ' +
 		`(hour, day, campaign hour, campaign day, total, instance), ${BATCH} events per pipeline. ` +
-		'Queries: events are recorded at times spread over the last 30 days, then ' +
-		"`generateReport('week')` and `getMessageTimeSeries(30, { interval: 'hour' })` are each " +
-		`run ${QUERY_REPEATS} times and the median is reported, with the store grown from 10,000 to ` +
+		'Queries: events are recorded at times spread over the last 30 days. Then ' +
+		"`generateReport('week')` and `getMessageTimeSeries(30, { interval: 'hour' })` each run " +
+		`${QUERY_REPEATS} times, and the median is reported. The store grows from 10,000 to ` +
 		'100,000 to 1,000,000 events (1,000,000 only in a full run).',
 	async run(context: BenchContext, result: BenchmarkResult) {
 		await measureRecording(context, result);

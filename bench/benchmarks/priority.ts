@@ -42,10 +42,11 @@ export const priorityBenchmark: Benchmark = {
 	name: 'priority',
 	title: 'Priority latency',
 	method:
-		`Each run fills one instance with ${BACKLOG.toLocaleString('en-US')} normal messages, starts ` +
-		'one worker process paced at 80 per second (concurrency 5), waits 1 to 2 s after the first ' +
-		'send (a random phase, so a fixed window is hit at random points), then queues one critical ' +
-		'message and times it from the start of the add call to its arrival at the sandbox. Latency ' +
+		`Each run fills one instance with ${BACKLOG.toLocaleString('en-US')} normal messages and ` +
+		'starts one worker process paced at 80 per second (concurrency 5). It waits 1 to 2 s after ' +
+		'the first send, a random phase so that a fixed window is hit at random points. Then it ' +
+		'queues one critical message and times it from the start of the add call to its arrival at ' +
+		'the sandbox. Latency ' +
 		'is also given in slots of the even spacing (12.5 ms). The anchor is a plain BullMQ worker ' +
 		'with `limiter: { max: 80, duration: 1000 }`; its backlog has BullMQ priority 3 and the ' +
 		'critical job priority 1, the numbers the product uses.',

@@ -87,15 +87,16 @@ export const rateLimitBenchmark: Benchmark = {
 	title: 'Rate-limit accuracy',
 	method:
 		'Each run fills the queues, starts the worker processes (concurrency 5, the default) and ' +
-		'records when the sandbox gateway received each send. For each instance it reports the ' +
-		"maximum sends in any sliding window of the limit's duration, the sends per window over the " +
-		'whole windows of the run as a share of the limit, and the largest gap between consecutive ' +
-		'sends; with two instances the worse instance counts. The anchor is a plain BullMQ `Worker` ' +
-		'per process with `limiter: { max, duration }`. The gap target is the even spacing plus 10 % ' +
-		'of it or 50 ms, whichever is larger. The window target must hold in every run, so the table ' +
-		'judges it on the largest run; the others are judged on the median. The per-minute limit is ' +
-		'run at 80 per 6 s (all times divided by 10), and a full run also runs 80 per 60 s once in ' +
-		'the background on its own Redis to show that the scaling keeps the figures.',
+		'records when the sandbox gateway received each send. Three figures are taken per instance. ' +
+		"The first is the maximum sends in any sliding window of the limit's duration. The second is " +
+		'the sends per window over the whole windows of the run, as a share of the limit. The third ' +
+		'is the largest gap between consecutive sends. With two instances the worse instance counts. ' +
+		'The anchor is a plain BullMQ `Worker` per process with `limiter: { max, duration }`. The gap ' +
+		'target is the even spacing plus 10 % of it or 50 ms, whichever is larger. The window target ' +
+		'must hold in every run, so the table judges it on the largest run; the others are judged on ' +
+		'the median. The per-minute limit runs at 80 per 6 s, with all times divided by 10. A full ' +
+		'run also sends at 80 per 60 s once, in the background on its own Redis, to check that the ' +
+		'scaling keeps the figures.',
 	async run(context: BenchContext, result: BenchmarkResult) {
 		const background = context.isQuick
 			? undefined
@@ -274,6 +275,11 @@ function toRows(
 	];
 }
 
+/** Formats `value` with `digits` decimals, or `n/a` when a run measured nothing, such as no whole window. */
+function fixedOrNone(value: number, digits: number): string {
+	return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
 function toCells(
 	label: string,
 	layout: Layout,
@@ -282,7 +288,10 @@ function toCells(
 	const both = (field: keyof PacingFigures, digits: number) =>
 		(['product', 'raw'] as const)
 			.map((implementation) =>
-				summarize(runs[implementation].map((figures) => figures[field])).median.toFixed(digits),
+				fixedOrNone(
+					summarize(runs[implementation].map((figures) => figures[field])).median,
+					digits,
+				),
 			)
 			.join(' / ');
 	return [
@@ -381,7 +390,7 @@ async function startRealMinuteRun(): Promise<{
 			raw: measurePacing(timesOf('minute-raw'), limit),
 		};
 		const cell = (field: keyof PacingFigures, digits: number) =>
-			`${figures.product[field].toFixed(digits)} / ${figures.raw[field].toFixed(digits)}`;
+			`${fixedOrNone(figures.product[field], digits)} / ${fixedOrNone(figures.raw[field], digits)}`;
 		const cells = [
 			[
 				'80/min, unscaled, one run',
@@ -459,8 +468,8 @@ async function measureClaimDelay(context: BenchContext) {
 
 /**
  * Compares the scaled minute (80 per 6 s, one worker) with the unscaled run
- * (80 per 60 s): how far the largest gap exceeds the even spacing, in ms and
- * as a share of the spacing, and the maximum in any window.
+ * (80 per 60 s). It states how far the largest gap exceeds the even spacing,
+ * in ms and as a share of the spacing, and the maximum in any window.
  */
 function scalingNote(scaled: PacingFigures[], real: PacingFigures): string {
 	const scaledSpacing = spacingMs(PER_MINUTE_SCALED.limit);

@@ -96,7 +96,7 @@ export class BenchRedis {
 			} catch (error) {
 				client.disconnect();
 				if (Date.now() > deadline) {
-					throw new Error(`redis-server on port ${this.port} did not answer PING within 10 s.`, {
+					throw new Error(`redis-server on port ${this.port} did not reply to PING within 10 s.`, {
 						cause: error,
 					});
 				}
@@ -115,7 +115,7 @@ export class BenchRedis {
 		return { host: this.host, port: this.port };
 	}
 
-	/** A new client without retries on start-up; the caller closes it. */
+	/** Creates a client that does not reconnect; the caller closes it. */
 	client(db = 0): Redis {
 		return new Redis({
 			host: this.host,

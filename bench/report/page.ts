@@ -114,25 +114,39 @@ function readResult(name: string, dir: string): BenchmarkResult | undefined {
 	return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BenchmarkResult) : undefined;
 }
 
-function machineLines(run: RunRecord | undefined): string[] {
+function describeRun(run: RunRecord): string {
+	return (
+		`\`${run.command}\`, finished ${run.finishedAt}, ` +
+		`took ${(run.durationMs / 60_000).toFixed(1)} min without the build` +
+		`${run.isQuick ? ' (quick smoke run: one run per figure, smaller counts)' : ''}`
+	);
+}
+
+function machineLines(run: RunRecord | undefined, fullRun: RunRecord | undefined): string[] {
 	if (!run) {
 		return ['No run record yet; run `npm run bench`.'];
 	}
 	const m = run.machine;
-	return [
+	const lines = [
 		...markdownTable(
 			['CPU', 'Cores', 'Memory', 'OS', 'Node', 'Redis', 'BullMQ', 'ioredis'],
 			[[m.cpu, String(m.cores), `${m.memoryGiB} GiB`, m.os, m.node, m.redis, m.bullmq, m.ioredis]],
 		),
 		'',
-		`Last command: \`${run.command}\`, finished ${run.finishedAt}, ` +
-			`took ${(run.durationMs / 60_000).toFixed(1)} min` +
-			`${run.isQuick ? ' (quick smoke run: one run per figure, smaller counts)' : ''}.`,
 	];
+	if (fullRun && fullRun.finishedAt !== run.finishedAt) {
+		lines.push(`Last full run: ${describeRun(fullRun)}.`, '');
+	}
+	lines.push(
+		`Last command: ${describeRun(run)}. Each section below gives the time of its own run.`,
+	);
+	return lines;
 }
 
 function benchmarkSection(result: BenchmarkResult): string[] {
-	const lines = [`## ${result.title}`, '', result.method, ''];
+	// The wording comes from the current code, so edits to a method text show without a rerun.
+	const method = BENCHMARKS.find((benchmark) => benchmark.name === result.name)?.method;
+	const lines = [`## ${result.title}`, '', method ?? result.method, ''];
 	lines.push(
 		`Run ${result.startedAt}${result.isQuick ? ' (quick)' : ''}, ` +
 			`${(result.durationMs / 1000).toFixed(0)} s. Load average at start ` +
@@ -192,10 +206,12 @@ function summaryTable(results: BenchmarkResult[]): string[] {
 /** Writes docs/benchmarks.md and its charts from `resultsDir`; returns the page path. */
 export function renderResultsPage(resultsDir: string): string {
 	mkdirSync(CHART_DIR, { recursive: true });
-	const runFile = join(resultsDir, 'run.json');
-	const run = existsSync(runFile)
-		? (JSON.parse(readFileSync(runFile, 'utf8')) as RunRecord)
-		: undefined;
+	const readRun = (file: string) =>
+		existsSync(join(resultsDir, file))
+			? (JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as RunRecord)
+			: undefined;
+	const run = readRun('run.json');
+	const fullRun = readRun('full-run.json');
 	const results = BENCHMARKS.map((benchmark) => readResult(benchmark.name, resultsDir));
 	const present = results.filter((result): result is BenchmarkResult => result !== undefined);
 	const missing = BENCHMARKS.filter((_, index) => results[index] === undefined);
@@ -209,12 +225,14 @@ export function renderResultsPage(resultsDir: string): string {
 			'by `npm run bench` from `bench/results/`; do not edit it by hand.',
 		'',
 		'Each figure is the median of the run pairs, with the range in brackets. A ratio is product ' +
-			'divided by anchor within one pair, so it holds better than either figure on a busy ' +
-			'machine. The order inside a pair alternates. Targets are design goals, not guarantees.',
+			'divided by anchor within one pair, so it varies less than either figure on a busy ' +
+			'machine. The order inside a pair alternates. The Load column gives the one-minute load ' +
+			'average before each run, because other processes on the machine change the figures. ' +
+			'Targets are design goals, not guarantees.',
 		'',
 		'## Machine and command',
 		'',
-		...machineLines(run),
+		...machineLines(run, fullRun),
 		'',
 		'Run one benchmark with `npm run bench -- <name>`, or a smoke run with `npm run bench -- --quick`. ' +
 			`Benchmarks: ${BENCHMARKS.map((benchmark) => `\`${benchmark.name}\``).join(', ')}.`,

@@ -12,8 +12,12 @@ function niceStep(span: number, count: number): number {
 	const raw = span / Math.max(1, count);
 	const power = 10 ** Math.floor(Math.log10(raw));
 	const scaled = raw / power;
-	const factor = scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10;
-	return factor * power;
+	for (const factor of [1, 2, 5]) {
+		if (scaled <= factor) {
+			return factor * power;
+		}
+	}
+	return 10 * power;
 }
 
 function escapeXml(text: string): string {
