@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
 import { BENCHMARKS } from './benchmarks';
-import { describeMachine } from './lib/machine';
+import { describeMachine, describeSources } from './lib/machine';
 import { REPO_ROOT } from './lib/processes';
 import { BenchRedis } from './lib/redisServer';
 import { loadNow, type Benchmark, type BenchmarkResult } from './lib/results';
@@ -49,12 +49,17 @@ function log(text: string): void {
 	process.stdout.write(`${text}\n`);
 }
 
-async function runOne(benchmark: Benchmark, isQuick: boolean): Promise<BenchmarkResult> {
+async function runOne(
+	benchmark: Benchmark,
+	isQuick: boolean,
+	sources: string,
+): Promise<BenchmarkResult> {
 	const result: BenchmarkResult = {
 		name: benchmark.name,
 		title: benchmark.title,
 		method: benchmark.method,
 		isQuick,
+		sources,
 		startedAt: new Date().toISOString(),
 		durationMs: 0,
 		load: { start: loadavg().map(round2), end: [] },
@@ -81,6 +86,8 @@ function round2(value: number): number {
 }
 
 async function main(): Promise<void> {
+	// Read as the run starts, right after `npm run bench` compiled the sources.
+	const sources = describeSources();
 	const options = parseArguments(process.argv.slice(2));
 	mkdirSync(RESULTS_DIR, { recursive: true });
 	const started = Date.now();
@@ -94,7 +101,7 @@ async function main(): Promise<void> {
 	for (const benchmark of options.selected) {
 		log(`\n${benchmark.title} (${benchmark.name})`);
 		try {
-			const result = await runOne(benchmark, options.isQuick);
+			const result = await runOne(benchmark, options.isQuick, sources);
 			writeFileSync(
 				join(RESULTS_DIR, `${benchmark.name}.json`),
 				`${JSON.stringify(result, null, '\t')}\n`,
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
 		finishedAt: new Date().toISOString(),
 		durationMs: totalMs,
 		machine: describeMachine(),
+		sources,
 	};
 	const record = `${JSON.stringify(run, null, '\t')}\n`;
 	writeFileSync(join(RESULTS_DIR, 'run.json'), record);

@@ -31,6 +31,21 @@ function redisVersion(): string {
 	return /v=(\S+)/.exec(output.stdout ?? '')?.[1] ?? 'unknown';
 }
 
+/**
+ * Returns the commit the product was built from, with `+ changes` when
+ * shared/, worker/ or sandbox/ differ from it, or `unknown` outside git.
+ */
+export function describeSources(): string {
+	const git = (args: string[]) =>
+		spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+	const commit = git(['rev-parse', '--short', 'HEAD']);
+	if (!commit) {
+		return 'unknown';
+	}
+	const changed = git(['status', '--porcelain', '--', 'shared', 'worker', 'sandbox']);
+	return changed ? `${commit} + changes` : commit;
+}
+
 /** Describes this machine and the versions of Node, Redis, BullMQ and ioredis. */
 export function describeMachine(): MachineDescription {
 	const processors = cpus();

@@ -14,8 +14,12 @@ import { waitFor } from './timing';
 /** Repository root: this file runs from `dist/bench/bench/lib`. */
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 
-/** Compiled entry of the product's worker, built by `npm run build`. */
-export const PRODUCT_WORKER_MAIN = join(REPO_ROOT, 'dist', 'worker', 'main.js');
+/**
+ * Compiled entry of the product's worker. `npm run bench` compiles the worker
+ * into dist/bench with the benchmarks, so a run uses one snapshot of the
+ * sources even when another build rewrites dist/worker meanwhile.
+ */
+export const PRODUCT_WORKER_MAIN = join(__dirname, '..', '..', 'worker', 'main.js');
 
 /** Compiled entry of the plain BullMQ worker used as the anchor. */
 export const RAW_WORKER_MAIN = join(__dirname, '..', 'rawWorker.js');

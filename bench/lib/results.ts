@@ -57,6 +57,8 @@ export interface BenchmarkResult {
 	/** Method of the benchmark, in a few sentences. */
 	method: string;
 	isQuick: boolean;
+	/** Commit the product was built from, from `describeSources`. */
+	sources?: string;
 	startedAt: string;
 	durationMs: number;
 	/** One-minute, five-minute and fifteen-minute load averages at start and end. */

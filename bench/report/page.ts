@@ -25,6 +25,7 @@ interface RunRecord {
 	finishedAt: string;
 	durationMs: number;
 	machine: MachineDescription;
+	sources?: string;
 }
 
 /** Formats a number with about three significant digits and thousands separators. */
@@ -116,7 +117,7 @@ function readResult(name: string, dir: string): BenchmarkResult | undefined {
 
 function describeRun(run: RunRecord): string {
 	return (
-		`\`${run.command}\`, finished ${run.finishedAt}, ` +
+		`\`${run.command}\` on commit ${run.sources ?? 'unknown'}, finished ${run.finishedAt}, ` +
 		`took ${(run.durationMs / 60_000).toFixed(1)} min without the build` +
 		`${run.isQuick ? ' (quick smoke run: one run per figure, smaller counts)' : ''}`
 	);
@@ -148,7 +149,8 @@ function benchmarkSection(result: BenchmarkResult): string[] {
 	const method = BENCHMARKS.find((benchmark) => benchmark.name === result.name)?.method;
 	const lines = [`## ${result.title}`, '', method ?? result.method, ''];
 	lines.push(
-		`Run ${result.startedAt}${result.isQuick ? ' (quick)' : ''}, ` +
+		`Run ${result.startedAt}${result.isQuick ? ' (quick)' : ''} on commit ` +
+			`${result.sources ?? 'unknown'}, ` +
 			`${(result.durationMs / 1000).toFixed(0)} s. Load average at start ` +
 			`${result.load.start.join(', ')}, at end ${result.load.end.join(', ')} (1, 5 and 15 min).`,
 		'',
