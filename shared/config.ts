@@ -95,14 +95,17 @@ export interface QueueManagerConfig {
 	/** @defaultValue `'reject'` */
 	textPolicy?: TextPolicy;
 	/**
-	 * How long completed jobs are kept, in seconds. Idempotency keys are
-	 * remembered as long as their job is kept.
+	 * How long completed jobs are kept, in seconds. The delivery worker applies
+	 * it when a job completes, so for the standalone worker its own
+	 * `KEEP_COMPLETED_SECONDS` counts. Idempotency keys are remembered as long
+	 * as their job is kept.
 	 * @defaultValue `86400` (one day)
 	 */
 	keepCompletedSeconds?: number;
 	/**
 	 * How long jobs that failed for good are kept in BullMQ's failed set, in
-	 * seconds. Their dead-letter entries are kept until retried or removed.
+	 * seconds, applied by the delivery worker like `keepCompletedSeconds`.
+	 * Their dead-letter entries are kept until retried or removed.
 	 * @defaultValue `604800` (seven days)
 	 */
 	keepFailedSeconds?: number;

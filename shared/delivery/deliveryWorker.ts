@@ -250,6 +250,7 @@ export class DeliveryWorker extends EventEmitter {
 			deadLetters: this.deadLetters,
 			settings: this.settings,
 			retry: this.config.retry,
+			keep: { completedSeconds: this.config.keepCompletedSeconds, failedSeconds: this.config.keepFailedSeconds },
 			observers: this.observers,
 			logger,
 			waitForPartSlot: () => this.waitForPartSlot(instanceName),

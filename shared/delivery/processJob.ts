@@ -15,7 +15,13 @@ import { describeError, maskPhone, type Logger } from '../logger';
 import type { NormalizedMessage } from '../message';
 import type { DeadLetterQueue } from '../queue/deadLetterQueue';
 import type { InstanceSettings } from '../queue/instanceSettings';
-import { acceptedPartField, type MessageJobData, type MessageJobResult } from '../queue/jobData';
+import {
+	acceptedPartField,
+	compactJobData,
+	expandJobData,
+	type MessageJobData,
+	type MessageJobResult,
+} from '../queue/jobData';
 import type { RateLimiter } from '../queue/rateLimiter';
 import { toPublicJobId, type QueueKeys } from '../redis/keys';
 import { copyOptional } from '../queue/enqueue';
@@ -33,6 +39,8 @@ export interface JobContext {
 	settings: InstanceSettings;
 	/** The worker's retry policy, for jobs that carry none of their own. */
 	retry: RetryConfig;
+	/** How long finished jobs stay in BullMQ's completed and failed sets, in seconds; 0 removes them at once. */
+	keep: { completedSeconds: number; failedSeconds: number };
 	observers: readonly DeliveryObserver[];
 	logger: Logger;
 	/** Waits for a send slot for a later part of a split text; false when paused or stopping. */
@@ -145,6 +153,17 @@ async function sendParts(context: JobContext, job: Job<MessageJobData>, signal: 
 }
 
 /**
+ * Sets how long BullMQ keeps the job once finished. It is applied here, not
+ * stored with each job, which keeps every queued job about 90 bytes smaller.
+ */
+function applyRetention(context: JobContext, job: Job<MessageJobData>): void {
+	const { completedSeconds, failedSeconds } = context.keep;
+	job.opts.removeOnComplete = completedSeconds === 0 ? true : { age: completedSeconds };
+	job.opts.removeOnFail = failedSeconds === 0 ? true : { age: failedSeconds };
+	job.opts.stackTraceLimit = 0;
+}
+
+/**
  * Delivers one job that the caller fetched with `token`. Errors are handled
  * and logged here, so the returned promise always resolves.
  */
@@ -154,6 +173,8 @@ export async function processJob(
 	token: string,
 	signal: AbortSignal,
 ): Promise<JobOutcome> {
+	expandJobData(job.data, context.instanceName);
+	applyRetention(context, job);
 	const log = context.logger;
 	const ids = {
 		jobId: toPublicJobId(context.instanceName, job.id ?? ''),
@@ -281,7 +302,7 @@ async function handleRateLimited(
 		);
 		return await deadLetter(context, job, token, capped, 'rate_limited');
 	}
-	await job.updateData({ ...job.data, rateLimitedCount: bounces });
+	await job.updateData(compactJobData({ ...job.data, rateLimitedCount: bounces }));
 	await job.moveToWait(token);
 	context.logger.warn('Gateway rate limited the instance; holding its sends.', {
 		jobId: toPublicJobId(context.instanceName, job.id ?? ''),

@@ -13,7 +13,7 @@ import { toPublicJobId } from '../redis/keys';
 import type { DeadLetterEntry } from './deadLetterQueue';
 import type { EnqueuedMessage } from './enqueue';
 import { copyOptional } from './enqueue';
-import type { MessageJobData } from './jobData';
+import { compactJobData } from './jobData';
 import { readMessageState, type StatusContext } from './jobStatus';
 
 /** Entries are retried and removed in pages of this size. */
@@ -69,13 +69,10 @@ export async function retryDeadLetter(
 	if (existing) {
 		await queue.remove(internalId);
 	}
-	const data: MessageJobData = { message: entry.message };
+	const data = compactJobData({ message: entry.message });
 	await queue.add(entry.message.messageType, data, {
 		jobId: internalId,
 		priority: toBullPriority(entry.message.metadata.priority),
-		removeOnComplete: context.config.keepCompletedSeconds === 0 ? true : { age: context.config.keepCompletedSeconds },
-		removeOnFail: context.config.keepFailedSeconds === 0 ? true : { age: context.config.keepFailedSeconds },
-		stackTraceLimit: 0,
 	});
 	await context.deadLetters.remove(instanceName, internalId);
 	await context.queues.wake([instanceName]);

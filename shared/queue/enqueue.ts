@@ -13,6 +13,7 @@ import { toPublicJobId, type QueueKeys } from '../redis/keys';
 import type { DeadLetterQueue } from './deadLetterQueue';
 import type { InstanceQueues } from './instanceQueues';
 import {
+	compactJobData,
 	idempotentInternalJobId,
 	newInternalJobId,
 	newSubmissionId,
@@ -152,7 +153,7 @@ async function addInstanceJobs(context: EnqueueContext, instanceName: string, jo
 	const fresh = jobs.filter(isNewJob).map((job) => ({
 		name: job.message.messageType,
 		data: toJobData(context.config, job),
-		opts: toJobOptions(context.config, job),
+		opts: toJobOptions(job),
 	}));
 	for (let start = 0; start < fresh.length; start += BULK_CHUNK_SIZE) {
 		await addChunk(queue, fresh.slice(start, start + BULK_CHUNK_SIZE));
@@ -168,13 +169,9 @@ async function addChunk(queue: Queue, chunk: Parameters<Queue['addBulk']>[0]): P
 	}
 }
 
-/** Builds the stored job data: the message without fields that repeat other fields. */
+/** Builds the stored job data. */
 function toJobData(config: ResolvedQueueConfig, job: PlannedJob): MessageJobData {
-	const message: NormalizedMessage = { ...job.message };
-	if (message.recipientInput === message.recipientPhone) {
-		delete (message as Partial<NormalizedMessage>).recipientInput;
-	}
-	const data: MessageJobData = { message };
+	const data: MessageJobData = { message: job.message };
 	if (job.retry) {
 		data.retry = job.retry;
 	} else if (config.isRetryPinned) {
@@ -186,17 +183,14 @@ function toJobData(config: ResolvedQueueConfig, job: PlannedJob): MessageJobData
 	if (job.submissionId) {
 		data.submissionId = job.submissionId;
 	}
-	return data;
+	return compactJobData(data);
 }
 
-function toJobOptions(config: ResolvedQueueConfig, job: PlannedJob): JobsOptions {
+function toJobOptions(job: PlannedJob): JobsOptions {
 	return {
 		jobId: job.internalId,
 		priority: toBullPriority(job.message.metadata.priority),
 		delay: job.delayMs > 0 ? job.delayMs : undefined,
-		removeOnComplete: config.keepCompletedSeconds === 0 ? true : { age: config.keepCompletedSeconds },
-		removeOnFail: config.keepFailedSeconds === 0 ? true : { age: config.keepFailedSeconds },
-		stackTraceLimit: 0,
 	};
 }
 
@@ -225,7 +219,9 @@ async function indexCampaigns(context: EnqueueContext, jobs: PlannedJob[]): Prom
 		const campaignId = job.message.metadata.campaignId;
 		if (campaignId !== undefined) {
 			const key = context.keys.campaignJobs(job.message.instanceName, campaignId);
-			members.set(key, [...(members.get(key) ?? []), job.internalId]);
+			const ids = members.get(key) ?? [];
+			ids.push(job.internalId);
+			members.set(key, ids);
 		}
 	}
 	await Promise.all(

@@ -10,7 +10,7 @@ import type { NormalizedMessage, Priority } from '../message';
 import { toPublicJobId, type QueueKeys } from '../redis/keys';
 import type { DeadLetterQueue } from './deadLetterQueue';
 import type { InstanceQueues } from './instanceQueues';
-import type { MessageJobData, MessageJobResult } from './jobData';
+import { expandJobData, type MessageJobData, type MessageJobResult } from './jobData';
 
 /**
  * State of a message:
@@ -130,8 +130,7 @@ export async function readMessageStatus(
 		attemptsMade: job?.attemptsMade ?? entry?.attempts ?? 0,
 	};
 	if (job) {
-		const message = job.data.message;
-		status.message = { ...message, recipientInput: message.recipientInput ?? message.recipientPhone };
+		status.message = expandJobData(job.data, instanceName).message;
 		status.priority = fromBullPriority(job.priority);
 		status.createdAt = isoOrUndefined(job.timestamp);
 		status.processedAt = isoOrUndefined(job.processedOn);

@@ -11,7 +11,7 @@ import { toPublicJobId, type QueueKeys } from '../redis/keys';
 import { copyOptional } from './enqueue';
 import type { InstanceQueues } from './instanceQueues';
 import type { InstanceSettings } from './instanceSettings';
-import type { MessageJobData } from './jobData';
+import { expandJobData, type MessageJobData } from './jobData';
 import { readMessageState, type MessageState, type StatusContext } from './jobStatus';
 
 /** Job states that hold messages not yet sent. */
@@ -48,7 +48,7 @@ export interface CampaignCancelResult {
 
 /** Builds the cancelled event of a removed job. */
 function cancelledEvent(instanceName: string, job: Job<MessageJobData>, now: number): MessageEvent {
-	const { message } = job.data;
+	const { message } = expandJobData(job.data, instanceName);
 	const event: MessageEvent = {
 		jobId: toPublicJobId(instanceName, job.id ?? ''),
 		instanceName,
