@@ -240,8 +240,14 @@ export class DeliveryWorker extends EventEmitter {
 		});
 		worker.on('stalled', (jobId) => logger.warn('Job stalled; it returns to the queue.', { jobId }));
 
+		// The runner is created below; these hooks run only once it exists.
+		let runner: InstanceRunner | undefined;
 		const context: JobContext = {
 			instanceName,
+			worker,
+			canChainNextJob: () => runner?.canChainNextJob() ?? false,
+			onChainedJob: (job) => runner?.acceptChainedJob(job),
+			onThrottled: (delayMs) => runner?.holdChaining(delayMs),
 			client: this.client,
 			keys: this.keys,
 			queue,
@@ -262,7 +268,7 @@ export class DeliveryWorker extends EventEmitter {
 					.catch((error) => logger.error('Failed to write the instance.paused event.', describeError(error)));
 			},
 		};
-		const runner = new InstanceRunner(instanceName, worker, this.limiter, context, {
+		runner = new InstanceRunner(instanceName, worker, this.limiter, context, {
 			concurrency: this.config.concurrency,
 			pollIntervalMs: this.options.pollIntervalMs,
 			tokenPrefix: `${this.name}:${randomUUID().slice(0, 8)}`,

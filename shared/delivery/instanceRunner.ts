@@ -83,6 +83,10 @@ export class InstanceRunner {
 	 */
 	private claimToSendMs = 0;
 	private claimToSendAt = 0;
+	/** Whether the last claim found the instance unpaced (max 0), so completions may fetch the next job. */
+	private isUnpaced = false;
+	/** No chained fetches before this time, after a 429 from the gateway. */
+	private chainingHeldUntil = 0;
 	private tokenCounter = 0;
 	private settledWaiters: Array<() => void> = [];
 	/** Outcome counts since start, for the health endpoint. */
@@ -158,6 +162,7 @@ export class InstanceRunner {
 		if (claim.interval) {
 			this.intervalMs = Number(claim.interval);
 		}
+		this.isUnpaced = claim.state === 'ok' && !claim.interval;
 		if (claim.granted === 0) {
 			await this.idle(claim);
 			return;
@@ -210,6 +215,25 @@ export class InstanceRunner {
 					waiters.forEach((resolve) => resolve());
 				}
 			});
+	}
+
+	/**
+	 * Whether a completion may fetch the next job in the same round trip. Only
+	 * for an unpaced instance, not while stopping, and not after a 429.
+	 */
+	canChainNextJob(): boolean {
+		return this.isUnpaced && !this.isStopping && Date.now() >= this.chainingHeldUntil;
+	}
+
+	/** Starts delivering a job fetched together with a completion. */
+	acceptChainedJob(job: Job<MessageJobData>): void {
+		this.deliver(job, job.token ?? '');
+	}
+
+	/** Stops chained fetches for `delayMs`; claims decide again after that. */
+	holdChaining(delayMs: number): void {
+		this.chainingHeldUntil = Math.max(this.chainingHeldUntil, Date.now() + delayMs);
+		this.isUnpaced = false;
 	}
 
 	private noteClaimToSend(delayMs: number): void {

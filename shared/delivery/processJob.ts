@@ -5,7 +5,7 @@
  * check returns it), or in the dead-letter queue.
  */
 
-import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { Job, UnrecoverableError, type Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import type { RetryConfig } from '../config';
@@ -47,6 +47,17 @@ export interface JobContext {
 	waitForPartSlot(): Promise<boolean>;
 	/** Tells the worker the instance was paused because of its configuration. */
 	onInstancePaused(reason: string): void;
+	/**
+	 * Whether completing a job may fetch the next one in the same call. Only
+	 * an unpaced instance may, because a paced one needs a slot first.
+	 */
+	canChainNextJob(): boolean;
+	/** Takes a job fetched together with a completion, locked with the same token. */
+	onChainedJob(job: Job<MessageJobData>): void;
+	/** Tells the runner the gateway asked to hold the instance for `delayMs`. */
+	onThrottled(delayMs: number): void;
+	/** The BullMQ worker that fetched the jobs, to build chained jobs. */
+	worker: Worker;
 }
 
 /** Outcome of delivering one job. */
@@ -101,8 +112,15 @@ class RepeatedStallError extends Error {
 	}
 }
 
+/** A send's result, and the write that records its last part as accepted. */
+interface SentParts {
+	result: MessageJobResult;
+	/** Awaited together with the completion; ioredis sends it first on the shared connection. */
+	lastAcceptance?: Promise<unknown>;
+}
+
 /** Sends every part that is not sent yet and records each acceptance on the job. */
-async function sendParts(context: JobContext, job: Job<MessageJobData>, signal: AbortSignal): Promise<MessageJobResult> {
+async function sendParts(context: JobContext, job: Job<MessageJobData>, signal: AbortSignal): Promise<SentParts> {
 	const { message } = job.data;
 	const partCount = message.textParts?.length ? message.textParts.length : 1;
 	const accepted = await readAcceptedParts(context, job, partCount);
@@ -112,6 +130,7 @@ async function sendParts(context: JobContext, job: Job<MessageJobData>, signal: 
 	}
 	const messageIds: string[] = [];
 	let last: SendResult | undefined;
+	let lastAcceptance: Promise<unknown> | undefined;
 
 	for (let part = 0; part < partCount; part++) {
 		const known = accepted[part];
@@ -130,12 +149,20 @@ async function sendParts(context: JobContext, job: Job<MessageJobData>, signal: 
 			signal,
 		});
 		messageIds.push(last.messageId);
-		// Recorded before the job completes, so a run after a crash skips this part.
-		await context.client.hset(
+		// Recorded before the job completes, so a run after a crash skips this
+		// part. The last part's record goes out with the completion, not before.
+		const acceptance = context.client.hset(
 			context.keys.jobKey(context.instanceName, job.id ?? ''),
 			acceptedPartField(part),
 			last.messageId,
 		);
+		if (part < partCount - 1) {
+			await acceptance;
+		} else {
+			lastAcceptance = acceptance;
+			// Handled where it is awaited; this keeps an early failure from being unhandled.
+			acceptance.catch(() => undefined);
+		}
 	}
 
 	const result: MessageJobResult = {
@@ -149,7 +176,7 @@ async function sendParts(context: JobContext, job: Job<MessageJobData>, signal: 
 	if (partCount > 1) {
 		result.messageIds = messageIds;
 	}
-	return result;
+	return { result, lastAcceptance };
 }
 
 /**
@@ -183,9 +210,9 @@ export async function processJob(
 	};
 	log.debug('Sending message.', ids);
 
-	let result: MessageJobResult;
+	let sent: SentParts;
 	try {
-		result = await sendParts(context, job, signal);
+		sent = await sendParts(context, job, signal);
 	} catch (error) {
 		if (error instanceof RepeatedStallError) {
 			return await deadLetter(context, job, token, error.failure, 'stalled');
@@ -202,8 +229,9 @@ export async function processJob(
 		}
 	}
 
+	const { result } = sent;
 	try {
-		await completeJob(context, job, token, result);
+		await completeJob(context, job, token, sent);
 	} catch (error) {
 		// The acceptance is recorded on the job, so a rerun completes it without sending again.
 		log.error('Failed to mark a sent message completed; a rerun will complete it without resending.', {
@@ -221,7 +249,7 @@ async function completeJob(
 	context: JobContext,
 	job: Job<MessageJobData>,
 	token: string,
-	result: MessageJobResult,
+	{ result, lastAcceptance }: SentParts,
 ): Promise<void> {
 	const event = {
 		...baseEvent(context, job),
@@ -232,13 +260,21 @@ async function completeJob(
 	if (result.messageIds) {
 		Object.assign(event, { messageIds: result.messageIds });
 	}
-	await Promise.all([
-		job.moveToCompleted(result, token, false),
+	const fetchNext = context.canChainNextJob();
+	const [next] = await Promise.all([
+		job.moveToCompleted(result, token, fetchNext),
+		lastAcceptance,
 		notifyObservers(context.observers, 'onSent', context.logger, event),
 		// A rerun after a crash may find a dead-letter entry written by the run
 		// that crashed; the message is delivered now, so the entry goes.
 		job.attemptsStarted > 1 ? context.deadLetters.remove(context.instanceName, job.id ?? '') : undefined,
 	]);
+	// With fetchNext, BullMQ returns the next job's data, already locked with `token`.
+	if (Array.isArray(next) && next[0]) {
+		const chained = Job.fromJSON<MessageJobData, MessageJobResult>(context.worker, next[0], next[1]);
+		chained.token = token;
+		context.onChainedJob(chained);
+	}
 }
 
 /** Turns any failure into a classified gateway error. */
@@ -293,6 +329,7 @@ async function handleRateLimited(
 ): Promise<JobOutcome> {
 	const bounces = (job.data.rateLimitedCount ?? 0) + 1;
 	const delayMs = failure.retryAfterMs ?? 60_000;
+	context.onThrottled(delayMs);
 	await context.limiter.throttle(context.instanceName, delayMs);
 	const maxBounces = context.retry.maxRateLimited;
 	if (bounces > maxBounces) {
