@@ -33,14 +33,16 @@ function redisVersion(): string {
 
 /**
  * Returns the commit the product was built from, with `+ changes` when
- * shared/, worker/ or sandbox/ differ from it, or `unknown` outside git.
+ * shared/, worker/ or sandbox/ differ from it. Outside a git checkout, such
+ * as a tree unpacked from `git archive`, it returns `BENCH_SOURCES` or
+ * `unknown`.
  */
 export function describeSources(): string {
 	const git = (args: string[]) =>
 		spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
 	const commit = git(['rev-parse', '--short', 'HEAD']);
 	if (!commit) {
-		return 'unknown';
+		return process.env.BENCH_SOURCES ?? 'unknown';
 	}
 	const changed = git(['status', '--porcelain', '--', 'shared', 'worker', 'sandbox']);
 	return changed ? `${commit} + changes` : commit;
