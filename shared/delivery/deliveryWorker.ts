@@ -361,6 +361,7 @@ export class DeliveryWorker extends EventEmitter {
 		clearInterval(this.lockTimer);
 
 		await Promise.all(runners.map((runner) => runner.close()));
+		await this.events?.flush();
 		await Promise.all([quietQuit(this.subscriber), quietQuit(this.client)]);
 		this.state = 'stopped';
 		if (wasRunning) {

@@ -26,6 +26,9 @@ interface InFlight {
 	token: string;
 }
 
+/** Claim-to-send delay assumed before the first sends are measured, in ms. */
+const INITIAL_CLAIM_TO_SEND_MS = 50;
+
 /** Upper bound of the claim-to-send delay reported to the pacer, in ms. */
 const MAX_CLAIM_TO_SEND_MS = 1000;
 
@@ -79,10 +82,12 @@ export class InstanceRunner {
 	private lastConcurrencyWarning = 0;
 	/**
 	 * Recent largest delay from issuing a claim to starting the send, in ms,
-	 * halving every 5 s. The pacer widens its guard by it.
+	 * halving every 5 s. The pacer widens its guard by it. It starts high,
+	 * because the first sends of a process are the slowest (loading code,
+	 * opening connections) and nothing has been measured yet.
 	 */
-	private claimToSendMs = 0;
-	private claimToSendAt = 0;
+	private claimToSendMs = INITIAL_CLAIM_TO_SEND_MS;
+	private claimToSendAt = Date.now();
 	/** Whether the last claim found the instance unpaced (max 0), so completions may fetch the next job. */
 	private isUnpaced = false;
 	/** No chained fetches before this time, after a 429 from the gateway. */

@@ -77,14 +77,53 @@ export function eventStreamKey(prefix: string, type: EventType): string {
 	return `${prefix}:{events}:${type}`;
 }
 
-/** Writes events; as a `DeliveryObserver` it records the worker's sent, retry, dead-letter and drain events. */
+/** `message.sent` events wait at most this long, in ms, to be written together. */
+const SENT_BATCH_DELAY_MS = 20;
+
+/** A `message.sent` batch is written at once when it reaches this size. */
+const SENT_BATCH_SIZE = 100;
+
+/**
+ * Writes events; as a `DeliveryObserver` it records the worker's sent, retry,
+ * dead-letter and drain events. `message.sent`, one per message, is written in
+ * batches of up to 100 events or 20 ms, in one pipeline each, and `flush()`
+ * writes what is waiting. The rarer types are written at once.
+ */
 export class EventPublisher implements DeliveryObserver {
+	private pending: TriggerEvent[] = [];
+	private flushTimer?: NodeJS.Timeout;
+	private flushing: Promise<void> = Promise.resolve();
+
 	constructor(
 		private readonly client: Redis,
 		private readonly prefix: string,
 		private readonly logger: Logger,
 		private readonly maxLength = DEFAULT_EVENT_MAX_LENGTH,
 	) {}
+
+	/** Queues an event for the next batch; a crash loses at most one batch window. */
+	private enqueue(event: TriggerEvent): void {
+		this.pending.push(event);
+		if (this.pending.length >= SENT_BATCH_SIZE) {
+			void this.flush();
+		} else {
+			this.flushTimer ??= setTimeout(() => void this.flush(), SENT_BATCH_DELAY_MS);
+		}
+	}
+
+	/** Writes every queued event; resolves when they are in Redis or the failure was logged. */
+	async flush(): Promise<void> {
+		clearTimeout(this.flushTimer);
+		this.flushTimer = undefined;
+		const batch = this.pending;
+		this.pending = [];
+		if (batch.length > 0) {
+			this.flushing = this.flushing.then(() => this.publishMany(batch)).catch((error) => {
+				this.logger.error('Failed to write trigger events.', { count: batch.length, ...describeError(error) });
+			});
+		}
+		await this.flushing;
+	}
 
 	/** Appends one event to the stream of its type. */
 	async publish(event: TriggerEvent): Promise<string | null> {
@@ -134,7 +173,7 @@ export class EventPublisher implements DeliveryObserver {
 	}
 
 	async onSent(event: Parameters<NonNullable<DeliveryObserver['onSent']>>[0]): Promise<void> {
-		await this.publish({ ...this.base('message.sent', event), messageId: event.messageId, attempts: event.attempts });
+		this.enqueue({ ...this.base('message.sent', event), messageId: event.messageId, attempts: event.attempts });
 	}
 
 	async onAttemptFailed(event: Parameters<NonNullable<DeliveryObserver['onAttemptFailed']>>[0]): Promise<void> {

@@ -27,6 +27,9 @@ const CAMPAIGN_INDEX_TTL_SECONDS = 30 * 86_400;
 /** At most this many jobs go to Redis in one `addBulk` call. */
 const BULK_CHUNK_SIZE = 1000;
 
+/** Bulk chunks awaiting Redis at once. */
+const CHUNKS_IN_FLIGHT = 4;
+
 /** Result of `addMessage`, `addBulk` and `scheduleMessage` for one message. */
 export interface EnqueuedMessage {
 	/** Public job id, `<instance>:<id>`, unique across instances. */
@@ -155,9 +158,16 @@ async function addInstanceJobs(context: EnqueueContext, instanceName: string, jo
 		data: toJobData(context.config, job),
 		opts: toJobOptions(job),
 	}));
+	// Chunks are issued in order on one connection, so Redis adds them in order,
+	// and a few stay in flight so the client is not idle while Redis works.
+	const inFlight: Promise<void>[] = [];
 	for (let start = 0; start < fresh.length; start += BULK_CHUNK_SIZE) {
-		await addChunk(queue, fresh.slice(start, start + BULK_CHUNK_SIZE));
+		if (inFlight.length >= CHUNKS_IN_FLIGHT) {
+			await inFlight.shift();
+		}
+		inFlight.push(addChunk(queue, fresh.slice(start, start + BULK_CHUNK_SIZE)));
 	}
+	await Promise.all(inFlight);
 }
 
 async function addChunk(queue: Queue, chunk: Parameters<Queue['addBulk']>[0]): Promise<void> {
@@ -226,7 +236,9 @@ async function indexCampaigns(context: EnqueueContext, jobs: PlannedJob[]): Prom
 	}
 	await Promise.all(
 		[...members].map(([key, ids]) =>
-			context.client.multi().sadd(key, ...ids).expire(key, CAMPAIGN_INDEX_TTL_SECONDS).exec(),
+			// Two plain commands: a MULTI on this client would copy every BullMQ
+			// script definition into the transaction object.
+			Promise.all([context.client.sadd(key, ...ids), context.client.expire(key, CAMPAIGN_INDEX_TTL_SECONDS)]),
 		),
 	);
 }

@@ -144,6 +144,13 @@ describe('QueueManager', () => {
 			expect(jobs.map((job) => job.instanceName)).toEqual(['acme', 'beta', 'acme']);
 		});
 
+		it('keeps input order across chunks', async () => {
+			const queue = manager();
+			const jobs = await queue.addBulk(Array.from({ length: 4500 }, (_, i) => text('acme', `3460${String(i).padStart(7, '0')}`)));
+			const queued = await redis.zrange(keys.bullKey('acme', 'prioritized'), 0, -1);
+			expect(queued).toEqual(jobs.map((job) => job.id.split(':')[1]));
+		});
+
 		it('enqueues nothing when one message is invalid', async () => {
 			const queue = manager();
 			const messages = [text('acme', '34600000001'), text('acme', 'abc'), text('acme', '34600000002')];
