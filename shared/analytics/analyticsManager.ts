@@ -116,6 +116,11 @@ const INTENT_PATTERN = /^[\p{L}\p{N}_.:/ -]{1,64}$/u;
  * - A response is the contact's first inbound message after an outbound one.
  *   Its response time runs from the latest unanswered outbound message, and
  *   it counts in that message's buckets and campaign.
+ *
+ * Recording calls made close together are written together, in one script
+ * call per batch of up to `batchSize` events, and recorded in call order.
+ * Each call resolves when its own event is written. A batch that fails
+ * rejects each of its calls with the same error.
  */
 export class AnalyticsManager {
 	private readonly client: Redis;
@@ -142,7 +147,9 @@ export class AnalyticsManager {
 		});
 		defineScripts(this.client);
 		const now = () => Date.now();
-		this.recorder = new Recorder(this.client, this.keys, this.options, now);
+		this.recorder = new Recorder(this.client, this.keys, this.options, now, (error) =>
+			this.toPublicError(error),
+		);
 		this.reader = new AnalyticsReader(
 			new Queries(this.client, this.keys, this.options, now),
 			this.options,
@@ -361,7 +368,8 @@ export class AnalyticsManager {
 	// ---- Worker path ----------------------------------------------------------
 
 	/**
-	 * Records messages at enqueue, in one round trip. Idempotent per job id.
+	 * Records messages at enqueue, batched with other recording calls.
+	 * Idempotent per job id.
 	 * @returns how many jobs were recorded for the first time.
 	 */
 	async recordQueued(events: QueueEvent[]): Promise<number> {
@@ -443,13 +451,10 @@ export class AnalyticsManager {
 	 */
 	async handleEvolutionWebhook(body: unknown): Promise<WebhookOutcome[]> {
 		const events = parseEvolutionWebhook(body);
-		return await this.execute(async () => {
-			const outcomes: WebhookOutcome[] = [];
-			for (const event of events) {
-				outcomes.push(await this.applyWebhookEvent(event));
-			}
-			return outcomes;
-		});
+		// The events join the batch in body order, and the script records them in that order.
+		return await this.execute(() =>
+			Promise.all(events.map((event) => this.applyWebhookEvent(event))),
+		);
 	}
 
 	private async applyWebhookEvent(event: ParsedWebhookEvent): Promise<WebhookOutcome> {
@@ -597,10 +602,13 @@ export class AnalyticsManager {
 
 	// ---- Lifecycle ------------------------------------------------------------
 
-	/** Closes the Redis connection. Idempotent; later calls throw `QueueClosedError`. */
+	/**
+	 * Writes the events still waiting in a batch, then closes the Redis
+	 * connection. Idempotent; later calls throw `QueueClosedError`.
+	 */
 	async close(): Promise<void> {
 		if (!this.closing) {
-			this.closing = this.closeClient();
+			this.closing = this.recorder.close().then(() => this.closeClient());
 		}
 		await this.closing;
 	}

@@ -120,7 +120,7 @@ export class Queries {
 	 * overlap `range`. Each day keeps at least its busiest 500 contacts, and
 	 * this reads its top 50. The list is exact for contacts that lead on their
 	 * days. Below that it is an estimate, because a contact trimmed from a
-	 * day's set starts again from 0 on that day.
+	 * day's set is missing from it until its next message that day.
 	 */
 	async topContacts(range: MillisRange, limit: number): Promise<TopConversation[]> {
 		const dayIds = this.overlappingDayIds(range);

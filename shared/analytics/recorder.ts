@@ -1,15 +1,24 @@
 /**
- * Runs the recording scripts for validated events: one EVALSHA per event,
- * and one pipeline for a batch. The manager validates arguments first.
+ * Turns validated events into operations of the recording script and
+ * records them in batches: calls made close together share one EVALSHA (see
+ * `Batcher`). The manager validates arguments first.
  */
 
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
+import { Batcher, type BatcherOptions } from './batcher';
 import { eventBucketsAt } from './buckets';
 import type { ResolvedAnalyticsOptions } from './config';
 import { toMicros } from './counters';
 import type { AnalyticsKeys } from './keys';
-import { queueScript, runScript, type ScriptContext, type ScriptName } from './scripts';
+import { OP } from './scriptEvents';
+import {
+	packBatch,
+	runRecordScript,
+	runSweepScript,
+	type BatchContext,
+	type ScriptEvent,
+} from './scripts';
 
 /** A message as the scripts see it; absent ids are `''`. */
 export interface MessageRef {
@@ -52,56 +61,56 @@ const RECEIPT_RESULTS: Record<number, ReceiptResult['result']> = {
 /** Pairs of counter field and amount. */
 export type CounterUpdates = [field: string, amount: number][];
 
-/** Records events through the Lua scripts. */
+/** Records events through the recording script, in batches. */
 export class Recorder {
+	private readonly batcher: Batcher<ScriptEvent, unknown>;
+
+	/**
+	 * `toPublicError` turns a failed batch's error into the one error every
+	 * caller of the batch is rejected with.
+	 */
 	constructor(
 		private readonly client: Redis,
 		private readonly keys: AnalyticsKeys,
 		private readonly options: ResolvedAnalyticsOptions,
 		private readonly now: () => number,
-	) {}
-
-	/** Builds the common script arguments for an event at `atMs`. */
-	context(atMs: number): ScriptContext {
-		const nowMs = this.now();
-		const buckets = eventBucketsAt(atMs, this.options.timeZone, this.options.retentionDays, nowMs);
-		return {
-			base: this.keys.base,
-			nowMs,
-			atMs,
-			...buckets,
-			retentionSeconds: this.options.retentionDays * 24 * 3600,
-			stateTtlSeconds: this.options.messageTtlSeconds,
-			conversationTimeoutMs: this.options.conversationTimeoutSeconds * 1000,
+		toPublicError: (error: unknown) => unknown,
+	) {
+		const batching: BatcherOptions = {
+			maxSize: options.batchSize,
+			delayMs: options.batchDelayMs,
 		};
+		const write = (events: ScriptEvent[]) =>
+			this.writeBatch(events).catch((error: unknown) => {
+				throw toPublicError(error);
+			});
+		this.batcher = new Batcher(write, batching);
 	}
 
 	/** Records queued messages; returns how many were new. */
 	async queued(messages: MessageRef[]): Promise<number> {
-		const results = await this.runBatch(messages, (pipeline, message) => {
-			queueScript(
-				pipeline,
-				'waaQueued',
-				this.keys.message(message.jobId),
-				this.context(message.atMs),
-				[message.phone, message.campaignId, message.instanceName],
-			);
-		});
-		return results.filter((result) => result === 1).length;
+		const replies = messages.map((message) =>
+			this.submit(OP.queued, message.atMs, [
+				message.jobId,
+				message.phone,
+				message.campaignId,
+				message.instanceName,
+			]),
+		);
+		return countOnes(await Promise.all(replies));
 	}
 
 	/** Records cancelled messages; returns how many were new. */
 	async cancelled(messages: MessageRef[]): Promise<number> {
-		const results = await this.runBatch(messages, (pipeline, message) => {
-			queueScript(
-				pipeline,
-				'waaCancelled',
-				this.keys.message(message.jobId),
-				this.context(message.atMs),
-				[message.phone, message.campaignId, message.instanceName],
-			);
-		});
-		return results.filter((result) => result === 1).length;
+		const replies = messages.map((message) =>
+			this.submit(OP.cancelled, message.atMs, [
+				message.jobId,
+				message.phone,
+				message.campaignId,
+				message.instanceName,
+			]),
+		);
+		return countOnes(await Promise.all(replies));
 	}
 
 	/**
@@ -114,35 +123,30 @@ export class Recorder {
 		attempts: number | undefined,
 		partMessageIds: string[] = [],
 	): Promise<boolean> {
-		const { mode, key } = this.stateOf(message);
-		const reply = (await this.run('waaSent', key, message.atMs, [
-			mode,
+		const reply = await this.submit(OP.sent, message.atMs, [
+			message.jobId,
 			message.messageId,
 			message.phone,
 			message.campaignId,
 			message.instanceName,
 			processingMs === undefined ? -1 : Math.round(processingMs),
 			attempts ?? 0,
-			toMicros(this.options.costPerMessage),
 			...partMessageIds,
-		])) as [number, string];
-		return reply[0] === 1;
+		]);
+		return reply === 1;
 	}
 
 	/** Records a failed attempt that will be retried; returns the retries counted. */
 	async attemptFailed(message: MessageRef, attempt: number): Promise<number> {
-		const key = this.keys.message(message.jobId);
-		return (await this.run('waaAttemptFailed', key, message.atMs, [
-			message.campaignId,
-			attempt,
-		])) as number;
+		const fields = [message.jobId, message.campaignId, attempt];
+		return (await this.submit(OP.attemptFailed, message.atMs, fields)) as number;
 	}
 
 	/** Records a final failure; returns 1 counted, 0 already failed, -1 already sent. */
 	async deadLettered(message: MessageRef, attempts: number | undefined): Promise<number> {
-		const { mode, key } = this.stateOf(message);
-		return (await this.run('waaDeadLettered', key, message.atMs, [
-			mode,
+		return (await this.submit(OP.deadLettered, message.atMs, [
+			message.jobId,
+			message.messageId,
 			message.phone,
 			message.campaignId,
 			message.instanceName,
@@ -152,8 +156,8 @@ export class Recorder {
 
 	/** Records a retry from the dead-letter queue; returns whether a failure was undone. */
 	async requeued(message: MessageRef): Promise<boolean> {
-		const key = this.keys.message(message.jobId);
-		return (await this.run('waaRequeued', key, message.atMs, [message.campaignId])) === 1;
+		const fields = [message.jobId, message.campaignId];
+		return (await this.submit(OP.requeued, message.atMs, fields)) === 1;
 	}
 
 	/** Records a receipt for a gateway message id. */
@@ -163,8 +167,7 @@ export class Recorder {
 		mode: 'webhook' | 'manual',
 		details: { campaignId: string; phone: string; atMs: number },
 	): Promise<ReceiptResult> {
-		const key = this.keys.gatewayMessage(messageId);
-		const [code, stateKey, campaignId, phone] = (await this.run('waaReceipt', key, details.atMs, [
+		const [code, stateKey, campaignId, phone] = (await this.submit(OP.receipt, details.atMs, [
 			messageId,
 			level,
 			mode,
@@ -186,7 +189,7 @@ export class Recorder {
 		labels: { intentField: string; sentimentField: string },
 		atMs: number,
 	): Promise<InboundResult> {
-		const reply = (await this.run('waaInbound', this.keys.contact(phone), atMs, [
+		const reply = (await this.submit(OP.inbound, atMs, [
 			phone,
 			inboundId,
 			labels.intentField,
@@ -207,8 +210,7 @@ export class Recorder {
 		detail: string,
 		atMs: number,
 	): Promise<boolean> {
-		const key = this.keys.contact(phone);
-		return (await this.run('waaConversation', key, atMs, [phone, action, detail])) === 1;
+		return (await this.submit(OP.conversation, atMs, [phone, action, detail])) === 1;
 	}
 
 	/** Adds plain counters to the event's buckets, globally and for the campaign. */
@@ -218,59 +220,52 @@ export class Recorder {
 		updates: CounterUpdates,
 		atMs: number,
 	): Promise<void> {
-		const args: (string | number)[] = [campaignId, withGlobal ? '1' : '0'];
+		const fields: (string | number)[] = [campaignId, withGlobal ? '1' : '0'];
 		for (const [field, amount] of updates) {
 			if (amount !== 0) {
-				args.push(field, amount);
+				fields.push(field, amount);
 			}
 		}
-		if (args.length > 2) {
-			await this.run('waaCount', this.keys.meta(), atMs, args);
+		if (fields.length > 2) {
+			await this.submit(OP.count, atMs, fields);
 		}
 	}
 
 	/** Ends up to `limit` conversations that have timed out; returns how many it looked at. */
 	async sweepConversations(limit: number): Promise<number> {
-		const key = this.keys.activeConversations();
-		return (await this.run('waaSweep', key, this.now(), [limit])) as number;
+		return await runSweepScript(this.client, this.keys.meta(), this.batchContext(), limit);
 	}
 
-	private stateOf(message: MessageRef): { mode: string; key: string } {
-		if (message.jobId) {
-			return { mode: 'job', key: this.keys.message(message.jobId) };
-		}
-		if (message.messageId) {
-			return { mode: 'gateway', key: this.keys.gatewayState(message.messageId) };
-		}
-		return { mode: 'none', key: this.keys.meta() };
+	/** Writes what is pending. Later events are rejected with `QueueClosedError`. */
+	async close(): Promise<void> {
+		await this.batcher.close();
 	}
 
-	private run(
-		name: ScriptName,
-		key: string,
-		atMs: number,
-		args: (string | number)[],
-	): Promise<unknown> {
-		return runScript(this.client, name, key, this.context(atMs), args);
+	private submit(op: ScriptEvent['op'], atMs: number, fields: (string | number)[]) {
+		return this.batcher.add({ op, atMs, fields });
 	}
 
-	private async runBatch<T>(
-		items: T[],
-		queue: (pipeline: ChainableCommander, item: T) => void,
-	): Promise<unknown[]> {
-		if (items.length === 0) {
-			return [];
-		}
-		const pipeline = this.client.pipeline();
-		for (const item of items) {
-			queue(pipeline, item);
-		}
-		const replies = (await pipeline.exec()) ?? [];
-		return replies.map(([error, result]) => {
-			if (error) {
-				throw error;
-			}
-			return result;
-		});
+	private batchContext(): BatchContext {
+		return {
+			base: this.keys.base,
+			nowMs: this.now(),
+			retentionSeconds: this.options.retentionDays * 24 * 3600,
+			stateTtlSeconds: this.options.messageTtlSeconds,
+			conversationTimeoutMs: this.options.conversationTimeoutSeconds * 1000,
+			defaultCostMicros: toMicros(this.options.costPerMessage),
+		};
 	}
+
+	private async writeBatch(events: ScriptEvent[]): Promise<unknown[]> {
+		const context = this.batchContext();
+		const { timeZone, retentionDays } = this.options;
+		const packed = packBatch(context, events, (atMs) =>
+			eventBucketsAt(atMs, timeZone, retentionDays, context.nowMs),
+		);
+		return await runRecordScript(this.client, this.keys.meta(), packed);
+	}
+}
+
+function countOnes(replies: unknown[]): number {
+	return replies.filter((reply) => reply === 1).length;
 }
