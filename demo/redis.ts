@@ -63,7 +63,7 @@ export async function provideRedis(env: NodeJS.ProcessEnv): Promise<DemoRedis | 
 		const port = Number(env.REDIS_PORT || 6379);
 		const password = env.REDIS_PASSWORD || undefined;
 		if (!(await answersPing(host, port, password))) {
-			throw new Error(`Redis at ${host}:${port} (from REDIS_HOST and REDIS_PORT) did not answer PING.`);
+			throw new Error(`Redis at ${host}:${port} (from REDIS_HOST and REDIS_PORT) did not respond to PING.`);
 		}
 		return { host, port, password, isPrivate: false, stop: async () => undefined };
 	}

@@ -5,7 +5,7 @@
 import type { CampaignMetrics, PerformanceMetrics } from '../shared/analytics';
 import type { DeadLetterEntry, QueueMetrics } from '../shared/queue';
 
-/** What the demo measured. */
+/** Measurements of one demo run. */
 export interface DemoOutcome {
 	seconds: number;
 	rows: number;

@@ -40,7 +40,7 @@ export interface WorkerConfig {
 		/** `HTTP_PORT`; 0 picks a free port. @defaultValue `3100` */
 		port: number;
 	};
-	/** `WEBHOOK_SECRET`; without it the webhook endpoint answers 503. */
+	/** `WEBHOOK_SECRET`; without it the webhook endpoint returns 503. */
 	webhookSecret?: string;
 	analytics: {
 		/** `ANALYTICS_ENABLED`. @defaultValue `true` */

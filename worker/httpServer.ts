@@ -13,13 +13,13 @@ import { describeError, type Logger } from '../shared/logger';
 /** Largest webhook body accepted, in bytes. Evolution's message records are a few KiB. */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
-/** What the server needs from the rest of the worker. */
+/** Dependencies of the HTTP server. */
 export interface HttpServerOptions {
 	host: string;
 	port: number;
-	/** Secret the gateway sends in `x-webhook-secret` or `?token=`; without it webhooks answer 503. */
+	/** Secret the gateway sends in `x-webhook-secret` or `?token=`; without it webhooks return 503. */
 	webhookSecret?: string;
-	/** Handles one parsed Evolution webhook body; a rejection answers 500 so the gateway retries. */
+	/** Handles one parsed Evolution webhook body; a rejection returns 500 so the gateway retries. */
 	onEvolutionWebhook?: (body: unknown) => Promise<void>;
 	/** Returns the health snapshot and whether the worker is healthy. */
 	health: () => { healthy: boolean; details: Record<string, unknown> };

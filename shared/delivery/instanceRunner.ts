@@ -223,8 +223,8 @@ export class InstanceRunner {
 	}
 
 	/**
-	 * Whether a completion may fetch the next job in the same round trip. Only
-	 * for an unpaced instance, not while stopping, and not after a 429.
+	 * Returns whether a completion may fetch the next job in the same round
+	 * trip: only for an unpaced instance, not while stopping, not after a 429.
 	 */
 	canChainNextJob(): boolean {
 		return this.isUnpaced && !this.isStopping && Date.now() >= this.chainingHeldUntil;

@@ -247,7 +247,7 @@ export class EventGroupReader {
 
 	/**
 	 * Creates the group on every stream if it does not exist yet. A new group
-	 * starts at the end of each stream; an existing one keeps its position, so
+	 * starts at the end of each stream. An existing one keeps its position, so
 	 * events written while the workflow was inactive are read next.
 	 */
 	async ensureGroup(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * What a queued message job stores in BullMQ, and how job ids are made.
+ * Data stored on message jobs in BullMQ, and the job id scheme.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -48,7 +48,7 @@ export function expandJobData(data: MessageJobData, instanceName: string): Messa
 	return data;
 }
 
-/** What a completed job returns: the gateway's ids of what it sent. */
+/** Return value of a completed job: the gateway's ids of what it sent. */
 export interface MessageJobResult {
 	/** Gateway message id; the first part's id when a text was split. */
 	messageId: string;
@@ -67,7 +67,7 @@ export function acceptedPartField(part: number): string {
 }
 
 /**
- * A new BullMQ job id: `m` and 64 random bits in 13 base-36 characters. Ids
+ * Returns a new BullMQ job id: `m` and 64 random bits in 13 base-36 characters. Ids
  * are never plain integers, which BullMQ reserves for its own counter.
  */
 export function newInternalJobId(): string {
@@ -75,13 +75,13 @@ export function newInternalJobId(): string {
 	return `m${value.toString(36).padStart(13, '0')}`;
 }
 
-/** The job id for an idempotency key: the same key always gives the same id. */
+/** Returns the job id for an idempotency key; the same key always gives the same id. */
 export function idempotentInternalJobId(idempotencyKey: string): string {
 	const digest = createHash('sha256').update(idempotencyKey, 'utf8').digest('base64url');
 	return `k${digest.slice(0, 27)}`;
 }
 
-/** A token that marks one enqueue call. */
+/** Returns a token that marks one enqueue call. */
 export function newSubmissionId(): string {
 	return randomBytes(6).toString('base64url');
 }

@@ -17,7 +17,7 @@ export interface EnqueueOptions {
 	 * and the worker's; missing fields take the defaults.
 	 */
 	retry?: QueueManagerConfig['retry'];
-	/** What to do with a text over 4,096 characters. @defaultValue the manager's `textPolicy` */
+	/** Policy for a text over 4,096 characters. @defaultValue the manager's `textPolicy` */
 	textPolicy?: TextPolicy;
 	/**
 	 * IANA time zone, such as `America/Sao_Paulo`, in which a schedule string
