@@ -89,12 +89,7 @@ export function packBatch(
 			if (lastIndex === 0) {
 				lastIndex = bucketIndex.size + 1;
 				bucketIndex.set(id, lastIndex);
-				bucketValues.push(
-					buckets.hourId,
-					buckets.dayId,
-					buckets.hourExpireAt,
-					buckets.dayExpireAt,
-				);
+				bucketValues.push(buckets.hourId, buckets.dayId, buckets.hourExpireAt, buckets.dayExpireAt);
 			}
 			lastHourId = buckets.hourId;
 			lastDayId = buckets.dayId;

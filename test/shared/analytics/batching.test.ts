@@ -98,7 +98,11 @@ describe('AnalyticsManager batches', () => {
 		const data = single.data as Record<string, unknown>;
 		const body = { ...single, data: [data, { ...data, keyId: 'BAE-2' }, data] };
 		const outcomes = await manager.handleEvolutionWebhook(body);
-		expect(outcomes.map((outcome) => outcome.type)).toEqual(['delivered', 'delivered', 'duplicate']);
+		expect(outcomes.map((outcome) => outcome.type)).toEqual([
+			'delivered',
+			'delivered',
+			'duplicate',
+		]);
 		expect((await manager.getCampaignMetrics('C-1')).delivered).toBe(2);
 	});
 
@@ -154,7 +158,9 @@ describe('AnalyticsManager batches', () => {
 		const inspector = harness.inspector();
 		await manager.getMessageMetrics();
 		await inspector.config('RESETSTAT');
-		const results = await Promise.all(['1', '2', '3', '4', '5'].map((id) => manager.recordSent(sent(id))));
+		const results = await Promise.all(
+			['1', '2', '3', '4', '5'].map((id) => manager.recordSent(sent(id))),
+		);
 		expect(results).toEqual([true, true, true, true, true]);
 		// ioredis sends the script text with its first call, by hash afterwards.
 		const stats = await inspector.info('commandstats');
