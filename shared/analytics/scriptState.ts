@@ -222,8 +222,9 @@ local function writeState(key, st, renew)
   end
 end
 
--- Redis before 7.0 rejects SET with both NX and GET; the batch then reads
--- before it writes.
+-- Redis before 7.0 rejects SET with both NX and GET, so the batch then
+-- reads before it writes.
+-- NOTE: the tests run Redis 7.0, so they do not cover this fallback.
 local canSetIfAbsent = true
 
 local function writeIfAbsent(key, text, statePattern, hashFields, empty)
