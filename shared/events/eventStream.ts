@@ -208,6 +208,12 @@ export class EventPublisher implements DeliveryObserver {
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
+/**
+ * Parses a multi-stream read into events ordered by entry id. Events of one
+ * type keep their order; each stream numbers its entries on its own, so two
+ * events of different types written in the same millisecond may come in
+ * either order.
+ */
 function parseEntries(reply: StreamReply): StoredEvent[] {
 	const events: StoredEvent[] = [];
 	for (const [, entries] of reply ?? []) {
