@@ -55,6 +55,12 @@ export interface PreparedMessage {
 	message: NormalizedMessage;
 	/** Milliseconds until it is due; 0 sends now. */
 	delayMs: number;
+	/**
+	 * When `delayMs` was computed, in ms since the epoch. It becomes the job's
+	 * creation time, from which BullMQ counts the delay, so a message added
+	 * late in a long bulk call is still due at the time it was given.
+	 */
+	preparedAt: number;
 	schedule?: { at: string; timeZone?: string };
 	/** Retry policy given with the call, stored on the job. */
 	retry?: { attempts: number; backoff: ResolvedQueueConfig['retry']['backoff'] };
@@ -201,6 +207,7 @@ function toJobOptions(job: PlannedJob): JobsOptions {
 		jobId: job.internalId,
 		priority: toBullPriority(job.message.metadata.priority),
 		delay: job.delayMs > 0 ? job.delayMs : undefined,
+		timestamp: job.preparedAt,
 	};
 }
 

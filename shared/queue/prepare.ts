@@ -85,7 +85,7 @@ export function prepareEntries(
 			}
 		}
 		if (result.ok) {
-			prepared.push({ message: result.message, delayMs, schedule, retry });
+			prepared.push({ message: result.message, delayMs, preparedAt: now, schedule, retry });
 		}
 	}
 	if (issues.length > 0) {

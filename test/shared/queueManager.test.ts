@@ -218,7 +218,19 @@ describe('QueueManager', () => {
 			const status = await queue.getStatus(job.id);
 			expect(job.state).toBe('delayed');
 			expect(job.scheduledAt).toBe(at.toISOString());
-			expect(Math.abs(Date.parse(status.scheduledAt ?? '') - at.getTime())).toBeLessThan(5);
+			expect(status.scheduledAt).toBe(at.toISOString());
+		});
+
+		it('keeps long bulk schedules exact', async () => {
+			const queue = manager();
+			const at = new Date(Date.now() + 600_000);
+			const entries = Array.from({ length: 5000 }, (_, index) => ({
+				message: text('acme', `3460${String(index).padStart(7, '0')}`),
+				at,
+			}));
+			const jobs = await queue.enqueueBulk(entries);
+			const last = await queue.getStatus(jobs[jobs.length - 1].id);
+			expect(last.scheduledAt).toBe(at.toISOString());
 		});
 
 		it('reads a local time in the given zone', async () => {
