@@ -19,8 +19,10 @@
  * earlier send started late and a later one early, both could fall into one
  * window. So the window is stretched by a guard: 1 % of the duration (at most
  * 25 ms), or the largest claim-to-send delay a worker reported in the last
- * 10 s, whichever is larger. A busy machine thus sends a little slower instead
- * of crowding the window.
+ * one to two periods, whichever is larger. A period is 10 s, or the duration
+ * plus a second when that is longer, so a late send counts until it has left
+ * the window. A busy machine thus sends a little slower instead of crowding
+ * the window.
  *
  * KEYS: limiter, sendWindow, settings, bull meta, bull wait, bull prioritized,
  *       bull delayed
@@ -93,12 +95,28 @@ granted = math.min(granted, math.floor((now - base) / interval) + 1)
 
 -- The start that falls out of the window when 'granted' more are added must
 -- be at least one window plus the guard old.
-local lagState = redis.call('HMGET', limiterKey, 'lag', 'lagAt')
-local worstLag = tonumber(lagState[1] or '0')
-if now - tonumber(lagState[2] or '0') > 10000 or lag >= worstLag then
-  worstLag = lag
-  redis.call('HSET', limiterKey, 'lag', lag, 'lagAt', now)
+-- Reported delays are kept as the largest of the current period and of the
+-- previous one, so each report counts for at least one period. A late send
+-- matters until it leaves the window, so a period is at least a window and
+-- a second.
+local period = math.max(10000, duration + 1000)
+local lagState = redis.call('HMGET', limiterKey, 'lag', 'lagAt', 'lagBefore')
+local currentLag = tonumber(lagState[1] or '0')
+local periodStart = tonumber(lagState[2] or '0')
+local previousLag = tonumber(lagState[3] or '0')
+if now - periodStart >= period then
+  if now - periodStart >= 2 * period then
+    previousLag = 0
+  else
+    previousLag = currentLag
+  end
+  currentLag = lag
+  redis.call('HSET', limiterKey, 'lag', currentLag, 'lagAt', now, 'lagBefore', previousLag)
+elseif lag > currentLag then
+  currentLag = lag
+  redis.call('HSET', limiterKey, 'lag', currentLag)
 end
+local worstLag = math.max(currentLag, previousLag)
 local window = duration + math.max(math.min(25, duration * 0.01), worstLag)
 local length = redis.call('LLEN', windowKey)
 while granted > 0 and length > max - granted do

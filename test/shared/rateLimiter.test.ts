@@ -80,13 +80,32 @@ describe('RateLimiter', () => {
 		expect(allowed.granted).toBe(1);
 	});
 
-	it('forgets a reported delay after 10 s', async () => {
+	it('forgets a reported delay after two periods', async () => {
 		const pair = new RateLimiter(client, keys, { max: 2, duration: 1000, jitter: 0 });
 		await pair.claim('acme', 1, 10_000, true, 500);
-		await pair.claim('acme', 1, 21_000, true, 0);
-		await pair.claim('acme', 1, 21_500, true, 0);
-		const allowed = await pair.claim('acme', 1, 22_010, true, 0);
+		await pair.claim('acme', 1, 30_000, true, 0);
+		await pair.claim('acme', 1, 30_500, true, 0);
+		const allowed = await pair.claim('acme', 1, 31_010, true, 0);
 		expect(allowed.granted).toBe(1);
+	});
+
+	it('keeps a late report past the period', async () => {
+		const pair = new RateLimiter(client, keys, { max: 2, duration: 1000, jitter: 0 });
+		await pair.claim('acme', 1, 10_000, true, 500);
+		// Reported just before the 10 s period ends, so it counts in the next one.
+		await pair.claim('acme', 1, 19_900, true, 40);
+		await pair.claim('acme', 1, 20_400, true, 0);
+		const refused = await pair.claim('acme', 1, 20_935, true, 0);
+		expect(refused.granted).toBe(0);
+	});
+
+	it('keeps a reported delay for a long window', async () => {
+		const perMinute = new RateLimiter(client, keys, { max: 2, duration: 60_000, jitter: 0 });
+		await perMinute.claim('acme', 1, 10_000, true, 500);
+		await perMinute.claim('acme', 1, 40_000, true, 0);
+		// The first send may have started 500 ms late, so it leaves the window at 70,500.
+		const refused = await perMinute.claim('acme', 1, 70_100, true, 0);
+		expect(refused.granted).toBe(0);
 	});
 
 	it('uses the Redis clock by default', async () => {
