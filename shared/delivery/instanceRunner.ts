@@ -26,8 +26,13 @@ interface InFlight {
 	token: string;
 }
 
-/** Claim-to-send delay assumed before the first sends are measured, in ms. */
-const INITIAL_CLAIM_TO_SEND_MS = 50;
+/**
+ * Extra delay allowed for each of the first sends of a runner, in ms. Those
+ * run code for the first time after their delay is measured, so they reach
+ * the gateway later than measured. The pacer counts them as this much later.
+ */
+const COLD_ALLOWANCE_MS = 20;
+const COLD_SENDS = 20;
 
 /** Upper bound of the claim-to-send delay reported to the pacer, in ms. */
 const MAX_CLAIM_TO_SEND_MS = 1000;
@@ -82,12 +87,12 @@ export class InstanceRunner {
 	private lastConcurrencyWarning = 0;
 	/**
 	 * Recent largest delay from issuing a claim to starting the send, in ms,
-	 * halving every 5 s. The pacer widens its guard by it. It starts high,
-	 * because the first sends of a process are the slowest (loading code,
-	 * opening connections) and nothing has been measured yet.
+	 * halving every 5 s. The pacer widens its guard by it.
 	 */
-	private claimToSendMs = INITIAL_CLAIM_TO_SEND_MS;
+	private claimToSendMs = 0;
 	private claimToSendAt = Date.now();
+	/** Sends started so far, counted up to COLD_SENDS. */
+	private startedSends = 0;
 	/** Whether the last claim found the instance unpaced (max 0), so completions may fetch the next job. */
 	private isUnpaced = false;
 	/** No chained fetches before this time, after a 429 from the gateway. */
@@ -163,7 +168,8 @@ export class InstanceRunner {
 			return;
 		}
 		const claimedAt = Date.now();
-		const claim = await this.limiter.claim(this.instanceName, free, undefined, false, this.claimToSendMs);
+		const allowanceMs = this.startedSends < COLD_SENDS ? COLD_ALLOWANCE_MS : 0;
+		const claim = await this.limiter.claim(this.instanceName, free, undefined, false, this.claimToSendMs, allowanceMs);
 		if (claim.interval) {
 			this.intervalMs = Number(claim.interval);
 		}
@@ -246,6 +252,7 @@ export class InstanceRunner {
 		const decayed = this.claimToSendMs * 0.5 ** ((now - this.claimToSendAt) / 5000);
 		this.claimToSendMs = Math.min(MAX_CLAIM_TO_SEND_MS, Math.max(delayMs, decayed));
 		this.claimToSendAt = now;
+		this.startedSends = Math.min(COLD_SENDS, this.startedSends + 1);
 	}
 
 	/**

@@ -22,14 +22,17 @@
  * one to two periods, whichever is larger. A period is 10 s, or the duration
  * plus a second when that is longer, so a late send counts until it has left
  * the window. A busy machine thus sends a little slower instead of crowding
- * the window.
+ * the window. Some sends start later than their worker has measured, such
+ * as a process's first sends, which run code for the first time. For those
+ * the caller passes an allowance, and its slots count in the window as if
+ * they started that much later.
  *
  * KEYS: limiter, sendWindow, settings, bull meta, bull wait, bull prioritized,
  *       bull delayed
  * ARGV: now ms or '' for Redis TIME, want, default max, default duration ms,
  *       default jitter, catch-up ms, random number in [0, 1), '1' to grant
  *       slots even when no job is waiting (for the later parts of a split
- *       text), claim-to-send delay ms
+ *       text), claim-to-send delay ms, allowance ms
  * Returns { granted, waitMs, state, tat, base, interval } where state is
  * `ok`, `paused`, `throttled`, `empty` or `limited`. For `empty`, waitMs is
  * the time until the next delayed job is due, or -1 when there is none.
@@ -134,8 +137,15 @@ end
 local nextTat = base + granted * interval * (1 + jitter * tonumber(ARGV[7]))
 local tatText = string.format('%.3f', nextTat)
 redis.call('HSET', limiterKey, 'tat', tatText)
+-- Entries stay in order, so the entry max positions back is the latest of
+-- all entries that far back.
+local counted = now + tonumber(ARGV[10])
+local newest = tonumber(redis.call('LINDEX', windowKey, 0) or '0')
+if newest > counted then
+  counted = newest
+end
 for _ = 1, granted do
-  redis.call('LPUSH', windowKey, now)
+  redis.call('LPUSH', windowKey, counted)
 end
 redis.call('LTRIM', windowKey, 0, max - 1)
 local ttl = math.ceil(duration + interval) + 60000

@@ -64,7 +64,8 @@ export class RateLimiter {
 	 * `ignoreBacklog` is set, no more slots are granted than jobs are due.
 	 * `now` defaults to Redis's clock; tests pass their own. `lagMs` is the
 	 * caller's recent largest delay from claim to send start, which widens the
-	 * pacer's guard.
+	 * pacer's guard. The granted slots count in the pacer's window as if they
+	 * started `allowanceMs` later.
 	 */
 	async claim(
 		instanceName: string,
@@ -72,6 +73,7 @@ export class RateLimiter {
 		now?: number,
 		ignoreBacklog = false,
 		lagMs = 0,
+		allowanceMs = 0,
 	): Promise<SlotClaim> {
 		const k = this.keys;
 		const [granted, waitMs, state, tat, base, interval] = await this.client.waqClaimSlots(
@@ -91,6 +93,7 @@ export class RateLimiter {
 			Math.random(),
 			ignoreBacklog ? '1' : '0',
 			Math.max(0, Math.round(lagMs)),
+			Math.max(0, Math.round(allowanceMs)),
 		);
 		return { granted, waitMs, state: state as ClaimState, tat, base, interval };
 	}
