@@ -89,21 +89,24 @@ export class Recorder {
 
 	/** Records queued messages; returns how many were new. */
 	async queued(messages: MessageRef[]): Promise<number> {
-		const replies = messages.map((message) =>
-			this.submit(OP.queued, message.atMs, [
-				message.jobId,
-				message.phone,
-				message.campaignId,
-				message.instanceName,
-			]),
-		);
-		return countOnes(await Promise.all(replies));
+		return await this.submitEach(OP.queued, messages);
 	}
 
 	/** Records cancelled messages; returns how many were new. */
 	async cancelled(messages: MessageRef[]): Promise<number> {
+		return await this.submitEach(OP.cancelled, messages);
+	}
+
+	/**
+	 * Submits one `op` event per message, with the fields that queued and
+	 * cancelled events share. Returns how many were new.
+	 */
+	private async submitEach(
+		op: typeof OP.queued | typeof OP.cancelled,
+		messages: MessageRef[],
+	): Promise<number> {
 		const replies = messages.map((message) =>
-			this.submit(OP.cancelled, message.atMs, [
+			this.submit(op, message.atMs, [
 				message.jobId,
 				message.phone,
 				message.campaignId,
