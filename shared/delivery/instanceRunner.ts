@@ -32,6 +32,7 @@ interface InFlight {
  * the gateway later than measured. The pacer counts them as this much later.
  */
 const COLD_ALLOWANCE_MS = 20;
+/** Number of first sends of a runner that get COLD_ALLOWANCE_MS. */
 const COLD_SENDS = 20;
 
 /** Upper bound of the claim-to-send delay reported to the pacer, in ms. */

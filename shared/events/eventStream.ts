@@ -210,7 +210,7 @@ type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
 /**
  * Parses a multi-stream read into events ordered by entry id. Events of one
- * type keep their order; each stream numbers its entries on its own, so two
+ * type keep their order. Each stream numbers its entries on its own, so two
  * events of different types written in the same millisecond may come in
  * either order.
  */
